@@ -36,4 +36,10 @@ public interface Backend {
   // ---- kernels, by op family ---------------------------------------------------------------
   /** The first ops: elementwise, reductions, box IoU. */
   BasicKernels basic();
+
+  BoxKernels boxes();
+
+  NmsKernels nms();
+
+  RoiKernels roi();
 }

@@ -6,6 +6,9 @@ import io.detseg.tensor.Device;
 /** The CPU backend: native/cpu through JNI, SIMD level chosen at run time, OpenMP over all cores. */
 public final class CpuBackend implements Backend {
   private final BasicKernels basic = new CpuBasicKernels();
+  private final BoxKernels boxes = new CpuBoxKernels();
+  private final NmsKernels nms = new CpuNmsKernels();
+  private final RoiKernels roi = new CpuRoiKernels();
 
   CpuBackend() {
     CpuNative.simdLevel(); // loads the library now, so an unusable CPU backend fails at creation
@@ -54,5 +57,20 @@ public final class CpuBackend implements Backend {
   @Override
   public BasicKernels basic() {
     return basic;
+  }
+
+  @Override
+  public BoxKernels boxes() {
+    return boxes;
+  }
+
+  @Override
+  public NmsKernels nms() {
+    return nms;
+  }
+
+  @Override
+  public RoiKernels roi() {
+    return roi;
   }
 }

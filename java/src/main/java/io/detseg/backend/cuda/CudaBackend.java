@@ -2,6 +2,9 @@ package io.detseg.backend.cuda;
 
 import io.detseg.backend.Backend;
 import io.detseg.backend.BasicKernels;
+import io.detseg.backend.BoxKernels;
+import io.detseg.backend.NmsKernels;
+import io.detseg.backend.RoiKernels;
 import io.detseg.nativelib.NativeMemory;
 import io.detseg.tensor.Device;
 import java.nio.ByteBuffer;
@@ -22,6 +25,9 @@ public final class CudaBackend implements Backend {
   private final long module;
   private final Map<String, Long> functions = new ConcurrentHashMap<>();
   private final BasicKernels basic = new CudaBasicKernels(this);
+  private final BoxKernels boxes = new CudaBoxKernels(this);
+  private final NmsKernels nms = new CudaNmsKernels(this);
+  private final RoiKernels roi = new CudaRoiKernels(this);
 
   public CudaBackend(Device device, CudaDriver driver) {
     this.device = device;
@@ -92,5 +98,20 @@ public final class CudaBackend implements Backend {
   @Override
   public BasicKernels basic() {
     return basic;
+  }
+
+  @Override
+  public BoxKernels boxes() {
+    return boxes;
+  }
+
+  @Override
+  public NmsKernels nms() {
+    return nms;
+  }
+
+  @Override
+  public RoiKernels roi() {
+    return roi;
   }
 }

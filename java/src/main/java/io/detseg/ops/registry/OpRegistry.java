@@ -16,6 +16,9 @@ public final class OpRegistry {
 
   static {
     BuiltinOps.registerAll();
+    BoxOpsRegistration.registerAll();
+    NmsOpsRegistration.registerAll();
+    RoiOpsRegistration.registerAll();
   }
 
   private OpRegistry() {}

@@ -1,0 +1,5 @@
+package io.detseg.backend;
+
+/** Box ops, anchors, box coding, matching and sampling on the CPU. */
+final class CpuBoxKernels implements BoxKernels {
+}
