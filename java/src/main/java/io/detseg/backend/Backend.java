@@ -42,4 +42,10 @@ public interface Backend {
   NmsKernels nms();
 
   RoiKernels roi();
+
+  ConvKernels conv();
+
+  NnKernels nn();
+
+  LossKernels loss();
 }

@@ -9,6 +9,9 @@ public final class CpuBackend implements Backend {
   private final BoxKernels boxes = new CpuBoxKernels();
   private final NmsKernels nms = new CpuNmsKernels();
   private final RoiKernels roi = new CpuRoiKernels();
+  private final ConvKernels conv = new CpuConvKernels();
+  private final NnKernels nn = new CpuNnKernels();
+  private final LossKernels loss = new CpuLossKernels();
 
   CpuBackend() {
     CpuNative.simdLevel(); // loads the library now, so an unusable CPU backend fails at creation
@@ -72,5 +75,20 @@ public final class CpuBackend implements Backend {
   @Override
   public RoiKernels roi() {
     return roi;
+  }
+
+  @Override
+  public ConvKernels conv() {
+    return conv;
+  }
+
+  @Override
+  public NnKernels nn() {
+    return nn;
+  }
+
+  @Override
+  public LossKernels loss() {
+    return loss;
   }
 }

@@ -5,6 +5,9 @@ import io.detseg.backend.BasicKernels;
 import io.detseg.backend.BoxKernels;
 import io.detseg.backend.NmsKernels;
 import io.detseg.backend.RoiKernels;
+import io.detseg.backend.ConvKernels;
+import io.detseg.backend.NnKernels;
+import io.detseg.backend.LossKernels;
 import io.detseg.nativelib.NativeMemory;
 import io.detseg.tensor.Device;
 import java.nio.ByteBuffer;
@@ -28,6 +31,9 @@ public final class CudaBackend implements Backend {
   private final BoxKernels boxes = new CudaBoxKernels(this);
   private final NmsKernels nms = new CudaNmsKernels(this);
   private final RoiKernels roi = new CudaRoiKernels(this);
+  private final ConvKernels conv = new CudaConvKernels(this);
+  private final NnKernels nn = new CudaNnKernels(this);
+  private final LossKernels loss = new CudaLossKernels(this);
 
   public CudaBackend(Device device, CudaDriver driver) {
     this.device = device;
@@ -113,5 +119,20 @@ public final class CudaBackend implements Backend {
   @Override
   public RoiKernels roi() {
     return roi;
+  }
+
+  @Override
+  public ConvKernels conv() {
+    return conv;
+  }
+
+  @Override
+  public NnKernels nn() {
+    return nn;
+  }
+
+  @Override
+  public LossKernels loss() {
+    return loss;
   }
 }

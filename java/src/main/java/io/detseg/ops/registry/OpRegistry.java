@@ -19,6 +19,9 @@ public final class OpRegistry {
     BoxOpsRegistration.registerAll();
     NmsOpsRegistration.registerAll();
     RoiOpsRegistration.registerAll();
+    ConvOpsRegistration.registerAll();
+    NnOpsRegistration.registerAll();
+    LossOpsRegistration.registerAll();
   }
 
   private OpRegistry() {}
