@@ -21,7 +21,7 @@ void add_f32(const float* a, const float* b, float* out, int64_t n);
 void mul_f32(const float* a, const float* b, float* out, int64_t n);
 // out = relu(x) = clamp_min(x, 0): NaN stays NaN.
 void relu_f32(const float* x, float* out, int64_t n);
-// out = x > 0 ? grad : 0 (NaN x gives 0).
+// out = x <= 0 ? 0 : grad (PyTorch's threshold_backward: a NaN x passes grad through).
 void relu_backward_f32(const float* grad, const float* x, float* out, int64_t n);
 // out = value.
 void fill_f32(float* out, float value, int64_t n);

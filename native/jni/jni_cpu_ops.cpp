@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include "cpu_ops.h"
+#include "strided_copy.h"
 #include "jni_util.h"
 
 using detseg_jni::to_ptr;
@@ -63,6 +64,27 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNative_maxBackward(JNIEnv*, jcl
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNative_boxIou(JNIEnv*, jclass, jlong b1, jlong n, jlong b2,
                                                                 jlong m, jlong out) {
   detseg::cpu::box_iou_f32(cf(b1), n, cf(b2), m, f(out));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNative_stridedCopy(JNIEnv* env, jclass, jlong in, jlong out,
+                                                                     jint elem_bytes, jlongArray shape,
+                                                                     jlongArray strides) {
+  jsize nd = env->GetArrayLength(shape);
+  if (nd > 8 || env->GetArrayLength(strides) != nd) {
+    detseg_jni::throw_illegal_argument(env, "strided_copy: expected at most 8 dimensions and one stride each");
+    return;
+  }
+  jlong sh[8];
+  jlong st[8];
+  env->GetLongArrayRegion(shape, 0, nd, sh);
+  env->GetLongArrayRegion(strides, 0, nd, st);
+  int64_t shape64[8];
+  int64_t strides64[8];
+  for (jsize i = 0; i < nd; i++) {
+    shape64[i] = sh[i];
+    strides64[i] = st[i];
+  }
+  detseg::cpu::strided_copy(to_ptr(in), to_ptr(out), elem_bytes, nd, shape64, strides64);
 }
 
 }  // extern "C"

@@ -29,4 +29,10 @@ public interface BasicKernels {
 
   /** IoU of every pair: boxes1 [N,4], boxes2 [M,4] (xyxy) → out [N,M]. */
   void boxIou(Tensor boxes1, Tensor boxes2, Tensor out);
+
+  /**
+   * out (contiguous, row-major over {@code shape}) = in[inOffset + Σ idx_k · strides_k], offsets and
+   * strides in elements; any dtype. Serves permute and narrow. At most 8 dimensions.
+   */
+  void stridedCopy(Tensor in, long inOffset, long[] shape, long[] strides, Tensor out);
 }

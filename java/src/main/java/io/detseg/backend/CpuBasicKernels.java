@@ -50,4 +50,10 @@ final class CpuBasicKernels implements BasicKernels {
   public void boxIou(Tensor boxes1, Tensor boxes2, Tensor out) {
     CpuNative.boxIou(boxes1.address(), boxes1.size(0), boxes2.address(), boxes2.size(0), out.address());
   }
+
+  @Override
+  public void stridedCopy(Tensor in, long inOffset, long[] shape, long[] strides, Tensor out) {
+    int elem = in.dtype().byteSize();
+    CpuNative.stridedCopy(in.address() + inOffset * elem, out.address(), elem, shape, strides);
+  }
 }

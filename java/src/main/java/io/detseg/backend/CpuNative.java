@@ -33,4 +33,6 @@ final class CpuNative {
   static native void maxBackward(float grad, long x, float max, long count, long out, long n);
 
   static native void boxIou(long boxes1, long n, long boxes2, long m, long out);
+
+  static native void stridedCopy(long in, long out, int elemBytes, long[] shape, long[] strides);
 }

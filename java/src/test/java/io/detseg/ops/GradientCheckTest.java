@@ -56,4 +56,12 @@ class GradientCheckTest {
     Devices.assumeUsable(d);
     GradCheck.check("max", d, X.clone(), SHAPE, Ops::max, (g, x) -> Ops.maxBackward(g, x, Ops.max(x)), 1e-2f, 1e-3f);
   }
+
+  @ParameterizedTest
+  @MethodSource("devices")
+  void permute(Device d) {
+    Devices.assumeUsable(d);
+    GradCheck.check("permute", d, X.clone(), new long[] {2, 3, 2}, x -> Views.permute(x, 2, 0, 1),
+        (g, x) -> Views.permute(g, Views.inverse(new int[] {2, 0, 1})), 1e-2f, 1e-3f);
+  }
 }

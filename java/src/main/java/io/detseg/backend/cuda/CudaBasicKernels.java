@@ -1,6 +1,7 @@
 package io.detseg.backend.cuda;
 
 import io.detseg.backend.BasicKernels;
+import io.detseg.nativelib.NativeMemory;
 import io.detseg.tensor.Tensor;
 
 /** The first ops as CUDA kernels (kernels/elementwise.cu, reduce.cu, box_iou.cu); shapes in docs/KERNEL_CONTRACTS.md. */
@@ -83,6 +84,33 @@ final class CudaBasicKernels implements BasicKernels {
     Dim3 grid = Dim3.of((int) ((m + 31L) / 32), (int) Math.min((n + 7L) / 8, 65535));
     backend.launch("ds_box_iou_f32", grid, block, 0, new KernelArgs().pointer(boxes1.address()).i32(n)
         .pointer(boxes2.address()).i32(m).pointer(out.address()));
+  }
+
+  @Override
+  public void stridedCopy(Tensor in, long inOffset, long[] shape, long[] strides, Tensor out) {
+    int nd = shape.length;
+    int elem = in.dtype().byteSize();
+    long n = out.numel();
+    // The shape and strides go to the device once per call (2·nd longs) through a host staging block.
+    long bytes = 16L * Math.max(nd, 1);
+    long host = NativeMemory.allocate(bytes);
+    long desc = backend.allocate(bytes);
+    try {
+      java.nio.ByteBuffer b = NativeMemory.view(host, bytes).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+      for (long s : shape) {
+        b.putLong(s);
+      }
+      for (long s : strides) {
+        b.putLong(s);
+      }
+      backend.copyFromHost(host, desc, bytes);
+      int grid = (int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK, MAX_ELEMENTWISE_GRID));
+      backend.launch(elem == 4 ? "ds_strided_copy_b4" : "ds_strided_copy_b1", Dim3.of(grid), Dim3.of(BLOCK), 0,
+          new KernelArgs().pointer(in.address() + inOffset * elem).pointer(out.address()).i64(n).pointer(desc).i32(nd));
+    } finally {
+      backend.free(desc);
+      NativeMemory.free(host);
+    }
   }
 
   // ---- launch shapes --------------------------------------------------------------------------
