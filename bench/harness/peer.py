@@ -17,7 +17,8 @@ Timing, like JMH's average-time mode: W warm-up then M measured iterations of T 
 calls the op until T ms have passed (at least once) and yields its mean time per call. The forward
 runs under torch.no_grad() (no autograd graph, as detseg's forward keeps none); the backward is
 timed alone: the forward runs once with autograd on, then each call is torch.autograd.grad of every
-float output with a gradient of ones (retain_graph=True). CUDA (when torch.cuda.is_available() and
+float output with a gradient of ones (retain_graph=True). Results are made contiguous (detseg's always
+are): free for ordinary tensors, a real copy for views such as sum()'s expanded gradient. CUDA (when torch.cuda.is_available() and
 not --cuda off): each call is bracketed by CUDA events and synchronized; iterations report event times.
 Writes --out after every case, so a partial run keeps what it measured.
 """
@@ -48,7 +49,7 @@ def import_torch():
 def load_family(peer_dir, family, cache):
     if family in cache:
         return cache[family]
-    path = os.path.join(peer_dir, family + ".py")
+    path = os.path.normpath(os.path.join(peer_dir, family + ".py"))
     if not os.path.exists(path):
         raise RuntimeError("no peer mapping %s for the cases of %s.json" % (path, family))
     spec = importlib.util.spec_from_file_location("detseg_peer_" + family, path)
@@ -63,6 +64,12 @@ def load_family(peer_dir, family, cache):
 
 def as_tuple(out):
     return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def dense(out):
+    """Makes every returned tensor contiguous, as detseg's always are: a no-op for ordinary results,
+    a real copy for views such as the expanded gradient of sum()."""
+    return tuple(o.contiguous() if hasattr(o, "contiguous") else o for o in as_tuple(out))
 
 
 def time_iterations(torch, fn, device, warmup, iterations, iteration_s):
@@ -108,7 +115,7 @@ def run_case(torch, np, case, family, inputs_dir, device, pass_name, args):
     if pass_name == "forward":
         def fn():
             with torch.no_grad():
-                return family.forward(op, ins, params)
+                return dense(family.forward(op, ins, params))
     else:
         if not grad_names:
             raise RuntimeError("GRAD_INPUTS has no entry for op '%s' in the peer mapping" % op)
@@ -120,7 +127,7 @@ def run_case(torch, np, case, family, inputs_dir, device, pass_name, args):
         wrt = [ins[n] for n in grad_names]
 
         def fn():
-            return torch.autograd.grad(outs, wrt, grad_outputs=ones, retain_graph=True, allow_unused=True)
+            return dense(torch.autograd.grad(outs, wrt, grad_outputs=ones, retain_graph=True, allow_unused=True))
     fn()  # one untimed call: a failure here names the case
     if device == "cuda":
         torch.cuda.synchronize()

@@ -175,6 +175,12 @@ public final class Report {
         .append(". Every number below was measured by that run; re-run with `./detseg bench")
         .append("quick".equals(mode) ? " --quick" : "").append("`.\n\n");
 
+    double load = firstNumber(text(run, "load_start"));
+    if (load >= BUSY_LOAD) {
+      b.append("**Warning: the machine was busy when this run started (1-minute load average ")
+          .append(text(run, "load_start").split(" ")[0]).append(" on ").append(MachineInfo.logicalCpus())
+          .append(" CPUs): multi-threaded timings and the limits are unreliable. Re-run on an idle machine.**\n\n");
+    }
     b.append("## Machine\n\n| | |\n|---|---|\n");
     b.append("| CPU | ").append(MachineInfo.cpuModel()).append(", ").append(MachineInfo.logicalCpus())
         .append(" logical CPUs |\n");
@@ -202,7 +208,7 @@ public final class Report {
     }
     b.append("| load average | at start ").append(text(run, "load_start")).append("; at end ")
         .append(text(run, "load_end")).append(" (1, 5, 15 min; ").append(MachineInfo.logicalCpus())
-        .append(" CPUs — anything else running skews the timings) |\n");
+        .append(" CPUs; the start is taken before the run's own build, the end includes the run's own load) |\n");
     if (run != null) {
       b.append("| settings | ").append(run.path("warmup_iterations").asText()).append(" warm-up + ")
           .append(run.path("iterations").asText()).append(" measured iterations of ")
@@ -328,6 +334,17 @@ public final class Report {
   }
 
   // ---- helpers --------------------------------------------------------------------------------
+
+  /** A 1-minute load average at or above this when the run starts means someone else is using the machine. */
+  static final double BUSY_LOAD = 0.75;
+
+  static double firstNumber(String s) {
+    try {
+      return Double.parseDouble(s.trim().split("\\s+")[0]);
+    } catch (RuntimeException e) {
+      return 0;
+    }
+  }
 
   static String key(String id, String backend, String pass) {
     return id + "|" + backend + "|" + pass;

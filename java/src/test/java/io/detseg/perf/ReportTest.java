@@ -164,6 +164,11 @@ class ReportTest {
     assertTrue(md.contains("| `ds_relu_f32` | sm_90 | 42 | 0/0 | 640 | 256 | 0 | 5 | 62.5 % | registers |"), md);
     assertTrue(md.contains("Kernels without a launch shape in bench/launch_shapes/*.json (their family should add one): ds_other."), md);
     assertFalse(md.contains("cuda-sim |"), "the simulator never appears in timing tables");
+    assertFalse(md.contains("Warning: the machine was busy"), "load 0.1 at start is idle");
+    Files.writeString(work.resolve("run.json"), Files.readString(work.resolve("run.json")).replace("0.1 0.2 0.3", "2.5 2.0 1.0"));
+    Report.generate(bench, work, out);
+    assertTrue(Files.readString(out.resolve("RESULTS.md")).contains("**Warning: the machine was busy when this run "
+        + "started (1-minute load average 2.5 on "));
     assertEquals(3, Files.readAllLines(out.resolve("results.csv")).size());
     assertNotNull(ImageIO.read(out.resolve("chart.png").toFile()));
   }
