@@ -78,7 +78,13 @@ final class BenchCommand implements Callable<Integer> {
       Files.writeString(select, BenchCases.toJson(run, skipped).toPrettyString());
       System.out.println("bench: " + run.size() + " case(s) selected of " + all.size()
           + (skipped.isEmpty() ? "" : "; not run (op not registered): " + String.join(", ", skipped.keySet())));
-      return run.isEmpty() ? 3 : 0;
+      if (run.isEmpty()) {
+        System.out.println("bench: nothing to run (no case matches"
+            + (quick ? " --quick (\"quick\": true)" : "") + (filter != null ? " --filter '" + filter + "'" : "")
+            + ", or their ops are not registered)");
+        return 3;
+      }
+      return 0;
     }
     if (report != null) {
       Path out = results != null ? results : benchDir.resolve("results");
