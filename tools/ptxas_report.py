@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Summarize the `-Xptxas -v` output of an nvcc fatbin build, and fail on register spills.
 
-usage: ptxas_report.py PTXAS_LOG [REPORT_MD]
+usage: ptxas_report.py PTXAS_LOG [REPORT_MD] [--json REPORT_JSON]
 
 PTXAS_LOG is nvcc's stderr from a build with one or more -gencode options. ptxas prints, per
 compiled architecture (one ptxas run each):
@@ -17,12 +17,16 @@ and, for device functions that were not inlined, a "Function properties for F" b
 
 Writes a Markdown table (kernel, arch, registers, stack frame, spill stores, spill loads, static
 shared memory) sorted by kernel then architecture to REPORT_MD, or to stdout when REPORT_MD is not
-given. Exit status: 0 when every function is spill-free; 1 when any function spills (the offenders
+given. With --json, also writes the same figures as JSON for tools (the benchmark harness's
+occupancy report reads it): {"functions": [{"name", "arch", "entry", "registers", "stack_frame",
+"spill_stores", "spill_loads", "static_smem"}, ...]} in the table's order (null for a figure that
+could not be read; registers and static_smem are null for device functions). Exit status: 0 when every function is spill-free; 1 when any function spills (the offenders
 are listed on stderr; the report is still written), or when the log holds no entry function or an
 entry whose figures are missing (the log format changed and the parse broke); 2 for usage errors.
 Standard library only.
 """
 
+import json
 import re
 import sys
 
@@ -124,7 +128,29 @@ def markdown(records):
     return "\n".join(out) + "\n"
 
 
+def to_json(records):
+    rows = sorted(records, key=lambda r: (r.name, arch_key(r.arch)))
+    return {"functions": [{
+        "name": r.name,
+        "arch": r.arch,
+        "entry": r.entry,
+        "registers": r.registers if r.entry else None,
+        "stack_frame": r.stack,
+        "spill_stores": r.spill_stores,
+        "spill_loads": r.spill_loads,
+        "static_smem": r.smem if r.entry else None,
+    } for r in rows]}
+
+
 def main(argv):
+    json_out = None
+    if "--json" in argv:
+        i = argv.index("--json")
+        if i + 1 >= len(argv):
+            sys.stderr.write("ptxas_report: --json needs a file name\n")
+            return 2
+        json_out = argv[i + 1]
+        argv = argv[:i] + argv[i + 2:]
     if len(argv) not in (2, 3) or argv[1] in ("-h", "--help"):
         sys.stderr.write(__doc__)
         return 2
@@ -143,6 +169,10 @@ def main(argv):
             f.write(table)
     else:
         sys.stdout.write(table)
+    if json_out is not None:
+        with open(json_out, "w", encoding="utf-8") as f:
+            json.dump(to_json(records), f, indent=1)
+            f.write("\n")
 
     status = 0
     entries = [r for r in records if r.entry]

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""The peer side of the benchmark harness: runs the selected cases through PyTorch/torchvision with
+the same inputs, thread count, warm-up and iterations as detseg's JMH side.
+
+usage: peer.py --cases WORK/cases.json --inputs WORK/inputs --out WORK/peer.json --threads N
+               --warmup W --iterations M --iteration-ms T [--cuda auto|off]
+       peer.py --check        (exit 0 when torch and torchvision import, else print how to install them)
+
+Needs Debian's PyTorch: apt-get install python3-torch python3-torchvision
+
+Each case's PyTorch code comes from bench/peer/<family>.py, <family> being the stem of the case file
+(bench/cases/<family>.json): `forward(op, inputs, params)` gets a dict of torch tensors (the .npy
+inputs; those listed in GRAD_INPUTS[op] have requires_grad set when the case times the backward) and
+the params as strings, and returns the output tensor or a tuple of them.
+
+Timing, like JMH's average-time mode: W warm-up then M measured iterations of T ms; an iteration
+calls the op until T ms have passed (at least once) and yields its mean time per call. The forward
+runs under torch.no_grad() (no autograd graph, as detseg's forward keeps none); the backward is
+timed alone: the forward runs once with autograd on, then each call is torch.autograd.grad of every
+float output with a gradient of ones (retain_graph=True). Results are made contiguous (detseg's always
+are): free for ordinary tensors, a real copy for views such as sum()'s expanded gradient. CUDA (when torch.cuda.is_available() and
+not --cuda off): each call is bracketed by CUDA events and synchronized; iterations report event times.
+Writes --out after every case, so a partial run keeps what it measured.
+"""
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import sys
+import time
+
+INSTALL = "apt-get install python3-torch python3-torchvision"
+
+
+def import_torch():
+    try:
+        import torch  # noqa: F401
+        import torchvision  # noqa: F401
+    except ImportError as e:
+        sys.stderr.write("peer.py: PyTorch is missing (%s). Install Debian's packages: %s\n" % (e, INSTALL))
+        sys.exit(2)
+    import torch
+    import torchvision
+    return torch, torchvision
+
+
+def load_family(peer_dir, family, cache):
+    if family in cache:
+        return cache[family]
+    path = os.path.normpath(os.path.join(peer_dir, family + ".py"))
+    if not os.path.exists(path):
+        raise RuntimeError("no peer mapping %s for the cases of %s.json" % (path, family))
+    spec = importlib.util.spec_from_file_location("detseg_peer_" + family, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    for attr in ("forward", "GRAD_INPUTS"):
+        if not hasattr(mod, attr):
+            raise RuntimeError("%s defines no %s" % (path, attr))
+    cache[family] = mod
+    return mod
+
+
+def as_tuple(out):
+    return tuple(out) if isinstance(out, (tuple, list)) else (out,)
+
+
+def dense(out):
+    """Makes every returned tensor contiguous, as detseg's always are: a no-op for ordinary results,
+    a real copy for views such as the expanded gradient of sum()."""
+    return tuple(o.contiguous() if hasattr(o, "contiguous") else o for o in as_tuple(out))
+
+
+def time_iterations(torch, fn, device, warmup, iterations, iteration_s):
+    """Per-iteration mean time per call (µs) of the measured iterations."""
+    cuda = device == "cuda"
+    if cuda:
+        start = torch.cuda.Event(enable_timing=True)
+        stop = torch.cuda.Event(enable_timing=True)
+    result = []
+    for it in range(warmup + iterations):
+        calls = 0
+        event_ms = 0.0
+        t0 = time.perf_counter()
+        while True:
+            if cuda:
+                start.record()
+                fn()
+                stop.record()
+                stop.synchronize()
+                event_ms += start.elapsed_time(stop)
+            else:
+                fn()
+            calls += 1
+            elapsed = time.perf_counter() - t0
+            if elapsed >= iteration_s:
+                break
+        if it >= warmup:
+            result.append(event_ms * 1e3 / calls if cuda else elapsed * 1e6 / calls)
+    return result
+
+
+def run_case(torch, np, case, family, inputs_dir, device, pass_name, args):
+    ins = {}
+    grad_names = family.GRAD_INPUTS.get(case["op"], []) if pass_name == "backward" else []
+    for name in case["inputs"]:
+        arr = np.load(os.path.join(inputs_dir, case["id"], name + ".npy"))
+        t = torch.from_numpy(arr).to(device)
+        if name in grad_names:
+            t.requires_grad_(True)
+        ins[name] = t
+    params = dict(case["params"])
+    op = case["op"]
+    if pass_name == "forward":
+        def fn():
+            with torch.no_grad():
+                return dense(family.forward(op, ins, params))
+    else:
+        if not grad_names:
+            raise RuntimeError("GRAD_INPUTS has no entry for op '%s' in the peer mapping" % op)
+        outs = [o for o in as_tuple(family.forward(op, ins, params))
+                if torch.is_tensor(o) and o.requires_grad and o.is_floating_point()]
+        if not outs:
+            raise RuntimeError("the peer's forward of '%s' returns no output that requires grad" % op)
+        ones = [torch.ones_like(o) for o in outs]
+        wrt = [ins[n] for n in grad_names]
+
+        def fn():
+            return dense(torch.autograd.grad(outs, wrt, grad_outputs=ones, retain_graph=True, allow_unused=True))
+    fn()  # one untimed call: a failure here names the case
+    if device == "cuda":
+        torch.cuda.synchronize()
+    return time_iterations(torch, fn, device, args.warmup, args.iterations, args.iteration_ms / 1e3)
+
+
+def fmt_us(us):
+    if us < 1:
+        return "%.3g ns" % (us * 1e3)
+    if us < 1e3:
+        return "%.3g µs" % us
+    if us < 1e6:
+        return "%.3g ms" % (us / 1e3)
+    return "%.3g s" % (us / 1e6)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--check", action="store_true")
+    ap.add_argument("--cases")
+    ap.add_argument("--inputs")
+    ap.add_argument("--out")
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--warmup", type=int, default=3)
+    ap.add_argument("--iterations", type=int, default=10)
+    ap.add_argument("--iteration-ms", type=float, default=100)
+    ap.add_argument("--cuda", choices=["auto", "off"], default="auto")
+    ap.add_argument("--peer-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peer"))
+    args = ap.parse_args()
+    torch, torchvision = import_torch()
+    if args.check:
+        print("peer: torch %s, torchvision %s" % (torch.__version__, torchvision.__version__))
+        return 0
+    for req in ("cases", "inputs", "out", "threads"):
+        if getattr(args, req) is None:
+            ap.error("--%s is required" % req)
+    import numpy as np
+
+    torch.set_num_threads(args.threads)
+    with open(args.cases, encoding="utf-8") as f:
+        cases = json.load(f)["cases"]
+    use_cuda = args.cuda == "auto" and torch.cuda.is_available()
+    report = {
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if use_cuda else (
+            "off (--cuda off)" if args.cuda == "off" else "not available to torch"),
+        "results": [],
+    }
+    devices = ["cpu"] + (["cuda"] if use_cuda else [])
+    jobs = [(c, dev, p) for dev in devices for c in cases for p in (["forward", "backward"] if c["backward"] else ["forward"])]
+    families = {}
+    for i, (case, dev, pass_name) in enumerate(jobs):
+        sys.stdout.write("[peer %d/%d] %s %s %s ... " % (i + 1, len(jobs), case["id"], pass_name, dev))
+        sys.stdout.flush()
+        entry = {"case": case["id"], "backend": dev, "pass": pass_name}
+        try:
+            fam = load_family(args.peer_dir, os.path.splitext(case["file"])[0], families)
+            its = run_case(torch, np, case, fam, args.inputs, dev, pass_name, args)
+            entry["iterations_us"] = its
+            print("median %s, min %s" % (fmt_us(statistics.median(its)), fmt_us(min(its))), flush=True)
+        except Exception as e:  # noqa: BLE001 - one failing case must not stop the others
+            entry["error"] = "%s: %s" % (type(e).__name__, str(e).split("\n")[0])
+            print("FAILED: " + entry["error"], flush=True)
+        report["results"].append(entry)
+        with open(args.out + ".tmp", "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+        os.replace(args.out + ".tmp", args.out)
+    if not jobs:
+        with open(args.out, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
