@@ -115,6 +115,36 @@ void match_boxes_f32(const float* quality, int64_t m, int64_t n, float high, flo
   }
 }
 
+// Marks the k smallest keys (ties to the smaller index) among the candidates `is_cand(i)` of a row
+// whose keys are uniform 32-bit values: a first pass keeps only keys below a threshold that about
+// 2k + 64 of the count candidates pass, so the selection sorts a short list; if fewer than k pass
+// (vanishingly rare) it falls back to all candidates. The set is exactly the k smallest either way.
+template <class IsCand>
+static void mark_uniform_smallest(int64_t n, int64_t count, int64_t k, unsigned long long stream, const IsCand& is_cand,
+                           uint8_t* mark) {
+  if (k <= 0) return;
+  if (k >= count) {
+    for (int64_t i = 0; i < n; ++i) mark[i] = is_cand(i) ? 1 : 0;
+    return;
+  }
+  const double want = 2.0 * (double)k + 64.0;
+  uint64_t limit = (uint64_t)1 << 32;  // keys < limit pass
+  if (want < (double)count) limit = (uint64_t)(want / (double)count * 4294967296.0) + 1;
+  std::vector<uint64_t> keys;
+  keys.reserve((size_t)std::min<double>((double)count, want * 1.5));
+  for (int pass = 0; pass < 2; ++pass) {
+    keys.clear();
+    for (int64_t i = 0; i < n; ++i) {
+      if (!is_cand(i)) continue;
+      const uint64_t key = ds_box_rng_key(stream, (unsigned long long)i);
+      if (key < limit) keys.push_back((key << 32) | (uint64_t)i);
+    }
+    if ((int64_t)keys.size() >= k) break;
+    limit = (uint64_t)1 << 32;  // fallback: every candidate
+  }
+  mark_smallest(keys, k, mark);
+}
+
 void sample_pos_neg_i32(const int32_t* labels, int64_t rows, int64_t n, int64_t batch, int64_t max_pos,
                         uint64_t seed, uint8_t* pos_mask, uint8_t* neg_mask) {
   const int nt = (int)std::min<int64_t>(rows, detail::threads_for(rows * n, 1 << 14));
@@ -126,18 +156,15 @@ void sample_pos_neg_i32(const int32_t* labels, int64_t rows, int64_t n, int64_t 
     std::memset(pm, 0, n);
     std::memset(nm, 0, n);
     const unsigned long long stream = ds_box_rng_stream(seed, (unsigned long long)b);
-    std::vector<uint64_t> pos, neg;
+    int64_t npos = 0, nneg = 0;
     for (int64_t i = 0; i < n; ++i) {
-      const int32_t l = lab[i];
-      if (l >= 1 || l == 0) {
-        const uint64_t key = ((uint64_t)ds_box_rng_key(stream, (unsigned long long)i) << 32) | (uint64_t)i;
-        (l >= 1 ? pos : neg).push_back(key);
-      }
+      npos += lab[i] >= 1;
+      nneg += lab[i] == 0;
     }
-    const int64_t num_pos = std::min<int64_t>((int64_t)pos.size(), max_pos);
-    const int64_t num_neg = std::min<int64_t>((int64_t)neg.size(), batch - num_pos);
-    mark_smallest(pos, num_pos, pm);
-    mark_smallest(neg, num_neg, nm);
+    const int64_t num_pos = std::min<int64_t>(npos, max_pos);
+    const int64_t num_neg = std::min<int64_t>(nneg, batch - num_pos);
+    mark_uniform_smallest(n, npos, num_pos, stream, [&](int64_t i) { return lab[i] >= 1; }, pm);
+    mark_uniform_smallest(n, nneg, num_neg, stream, [&](int64_t i) { return lab[i] == 0; }, nm);
   }
 }
 

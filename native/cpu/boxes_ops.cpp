@@ -209,6 +209,18 @@ DS_CPU_VARIANTS(void, convert,
                 (const float* in, float* out, int in_fmt, int out_fmt, bool backward, int64_t lo, int64_t hi),
                 (in, out, in_fmt, out_fmt, backward, lo, hi))
 
+// Number of kept boxes in [lo, hi) (remove_small_boxes' first pass).
+DS_CPU_INLINE int64_t small_count_body(const float* boxes, float min_size, int64_t lo, int64_t hi) {
+  int64_t c = 0;
+  for (int64_t i = lo; i < hi; ++i) {
+    const float* b = boxes + 4 * i;
+    c += ds_box_is_large(b[0], b[1], b[2], b[3], min_size) ? 1 : 0;
+  }
+  return c;
+}
+DS_CPU_VARIANTS(int64_t, small_count, (const float* boxes, float min_size, int64_t lo, int64_t hi),
+                (boxes, min_size, lo, hi))
+
 }  // namespace
 
 void box_area_f32(const float* boxes, int64_t n, float* out) {
@@ -275,26 +287,31 @@ void box_convert_backward_f32(const float* grad, int64_t n, int in_fmt, int out_
 
 int64_t remove_small_boxes_f32(const float* boxes, int64_t n, float min_size, int32_t* out) {
   if (n <= 0) return 0;
-  // Two passes over equal contiguous chunks: count per chunk, then each chunk writes at its prefix.
+  static const auto count = DS_CPU_PICK(small_count);
+  // Two passes over equal contiguous chunks: count per chunk (vectorized), then each chunk writes its
+  // kept indices at its prefix, branch-free (every index is stored, the cursor advances only on a keep,
+  // and the loop ends once the chunk's count is written, so no store leaves the chunk's range).
   const int nt = detail::threads_for(n, kElemPerThread);
   const int64_t per = (n + nt - 1) / nt;
   std::vector<int64_t> counts(nt + 1, 0);
-  auto chunk = [&](int t, bool write, int64_t base) {
-    const int64_t lo = std::min<int64_t>(n, t * per), hi = std::min<int64_t>(n, lo + per);
-    int64_t c = 0;
-    for (int64_t i = lo; i < hi; ++i) {
-      const float* b = boxes + 4 * i;
-      const bool keep = ds_box_is_large(b[0], b[1], b[2], b[3], min_size);
-      if (write && keep) out[base + c] = (int32_t)i;
-      c += keep;
-    }
-    return c;
-  };
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-  for (int t = 0; t < nt; ++t) counts[t + 1] = chunk(t, false, 0);
+  for (int t = 0; t < nt; ++t) {
+    const int64_t lo = std::min<int64_t>(n, t * per), hi = std::min<int64_t>(n, lo + per);
+    counts[t + 1] = count(boxes, min_size, lo, hi);
+  }
   for (int t = 0; t < nt; ++t) counts[t + 1] += counts[t];
 #pragma omp parallel for schedule(static, 1) num_threads(nt) if (nt > 1)
-  for (int t = 0; t < nt; ++t) chunk(t, true, counts[t]);
+  for (int t = 0; t < nt; ++t) {
+    const int64_t lo = std::min<int64_t>(n, t * per), hi = std::min<int64_t>(n, lo + per);
+    int32_t* o = out + counts[t];
+    const int64_t room = counts[t + 1] - counts[t];
+    int64_t c = 0;
+    for (int64_t i = lo; i < hi && c < room; ++i) {
+      const float* b = boxes + 4 * i;
+      o[c] = (int32_t)i;  // c < room: never writes into the next chunk's range
+      c += ds_box_is_large(b[0], b[1], b[2], b[3], min_size) ? 1 : 0;
+    }
+  }
   return counts[nt];
 }
 
