@@ -468,6 +468,21 @@ bool use_channels_last(const AlignPlan& p, const FeatureShape& s, int pooled_h, 
   return (double)samples_per_channel(p, pooled_h, pooled_w) >= kDenseRatio * (double)(s.n * hw);
 }
 
+// Z-order (Morton) index of the 16x16-pixel cell holding a RoI's first sample: RoIs run in this order
+// touch nearby pixels one after the other, so the block's rows they read stay in L2.
+uint64_t locality_key(const AlignPlan& p, int64_t i, int pooled_h, int pooled_w, int64_t width) {
+  const int64_t y0 = p.ybin[i * (pooled_h + 1)], x0 = p.xbin[i * (pooled_w + 1)];
+  const bool any = y0 < p.ybin[i * (pooled_h + 1) + pooled_h] && x0 < p.xbin[i * (pooled_w + 1) + pooled_w];
+  const uint64_t row = any ? (uint64_t)(p.ys[y0].lo / std::max<int64_t>(width, 1)) >> 4 : 0;
+  const uint64_t col = any ? (uint64_t)p.xs[x0].lo >> 4 : 0;
+  uint64_t key = 0;
+  for (int bit = 0; bit < 24; ++bit) {
+    key |= ((row >> bit) & 1) << (2 * bit + 1);
+    key |= ((col >> bit) & 1) << (2 * bit);
+  }
+  return key;
+}
+
 // Scratch of one thread: hw * kLanes floats, 64-byte aligned.
 struct Scratch {
   float* data = nullptr;
@@ -498,13 +513,11 @@ void roi_align_forward_f32(const float* input, FeatureShape s, RoiSet rois, int 
     // transposed block and those stay in L2 (outputs are per RoI: the order changes no result).
     std::vector<int64_t> order(m);
     for (int64_t i = 0; i < m; ++i) order[i] = i;
-    auto top = [&](int64_t i) {
-      const int64_t y0 = p.ybin[i * (pooled_h + 1)];
-      return y0 < p.ybin[i * (pooled_h + 1) + pooled_h] ? p.ys[y0].lo : int64_t(0);
-    };
+    std::vector<uint64_t> key(m);
+    for (int64_t i = 0; i < m; ++i) key[i] = locality_key(p, i, pooled_h, pooled_w, s.w);
     for (int64_t b = 0; b < s.n; ++b) {
       std::stable_sort(order.begin() + p.image_begin[b], order.begin() + p.image_begin[b + 1],
-                       [&](int64_t a, int64_t c) { return top(a) < top(c); });
+                       [&](int64_t a, int64_t c) { return key[a] < key[c]; });
     }
     const int64_t nblocks = (s.c + kLanes - 1) / kLanes;
     const int nt = detail::threads_for(plan_work(p, pooled_h, pooled_w, s.c) + s.n * s.c * hw, kMinWorkPerThread);
