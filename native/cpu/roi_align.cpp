@@ -6,18 +6,23 @@
 // A sample's four corner weights are then products of one row entry and one column entry, exactly
 // torchvision's hy*hx, hy*lx, ly*hx, ly*lx.
 //
-// Memory order: the loop nest is (channel block) -> (RoI) -> (channel in block) -> bins, so a block of
-// feature planes (sized to stay in L2) is reused by every RoI before the next block is touched;
-// torchvision's RoI -> channel order streams the whole map through the cache once per RoI, which is
-// what makes it slow. Threads (OpenMP, dynamic schedule) take units of work that own whole output
-// elements (forward) or whole gradient planes (backward), so results never depend on the schedule.
-//
-// SIMD: the inner loop is four gathers from a plane per sample; vectorizing across samples or
-// channels needs hardware gathers, which measured no faster than scalar loads here (docs/kernels/roi.md),
-// so the loops stay scalar and the time goes into cache locality instead.
+// Two paths, chosen per call by how densely the RoIs sample the map (kDenseForward / kDenseBackward):
+//   - dense (the detector case): blocks of 32 channels of one image are transposed to channels-last
+//     [H][W][32] with in-register 16x16 transposes; every sample then reads its four corners as
+//     contiguous 32-float vectors (GCC vector types: zmm / ymm / xmm per SIMD variant) and the cost of a
+//     sample is shared by 32 channels. Forward RoIs run in Z-order so the rows they read stay in L2.
+//   - sparse: plane by plane, (channel block) -> (RoI) -> (channel) -> bins, blocks of planes sized to
+//     stay in L2, scalar.
+// Each lane performs exactly the scalar sequence of operations, so both paths, every SIMD variant and
+// torchvision give the same floats. Threads (OpenMP, dynamic schedule) take units that own whole
+// output elements (forward) or whole gradient planes (backward), so results never depend on the
+// schedule, and each gradient pixel sums its shares in torchvision's order.
 
 // No FMA contraction: every product and sum is rounded on its own, as in torchvision and the kernels.
 #pragma GCC optimize("fp-contract=off")
+// The 64-byte vector helpers below are always inlined; the note about their (never used) out-of-line
+// calling convention without AVX-512 does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
 
 #include <omp.h>
 
@@ -215,11 +220,11 @@ int64_t samples_per_channel(const AlignPlan& p, int pooled_h, int pooled_w) {
 
 // ---- channels-last path -------------------------------------------------------------------------
 // A block of kLanes channels of one image is transposed to [H][W][kLanes] once; then every sample
-// reads its four corners as four contiguous kLanes-float vectors and updates kLanes accumulators (one
-// zmm, two ymm or four xmm registers), so the per-sample cost is shared by kLanes channels. Each lane
+// reads its four corners as four contiguous kLanes-float vectors and updates kLanes accumulators
+// (kVecs vectors of 16 floats), so the per-sample cost is shared by kLanes channels. Each lane
 // runs exactly the scalar sequence of operations, so results are bit-identical to the scalar path
 // and to torchvision. Pays when the RoIs sample the map densely enough to amortize the transposes
-// (chosen by kDenseRatio below); sparse calls use the scalar path above.
+// (chosen by kDenseForward / kDenseBackward below); sparse calls use the scalar path above.
 constexpr int kVecs = 2;                // vectors of 16 floats per pixel of a block
 constexpr int kLanes = 16 * kVecs;      // channels per block
 
@@ -458,14 +463,17 @@ DS_CPU_VARIANTS(void, backward_block,
                 (const BlockJob& job, const float* grad_output, float* t, float* local, float* planes),
                 (job, grad_output, t, local, planes))
 
-// Channels-last pays once the RoIs take at least this many samples per pixel of the map (measured on
-// the 2-core dev machine: transposing a plane costs about as much as ~0.1 samples per pixel).
-constexpr double kDenseRatio = 0.25;
+// Channels-last pays once the RoIs take at least this many samples (plus bins) per pixel of the map:
+// the crossovers measured on one core of the 2-core dev machine (1x256x200x272 map, 7x7 RoIs of
+// 16-256 px at scale 1/4) were ~35 RoIs forward and ~110 RoIs backward, where the backward also
+// zeroes and transposes back a gradient block.
+constexpr double kDenseForward = 0.15;
+constexpr double kDenseBackward = 0.5;
 
-bool use_channels_last(const AlignPlan& p, const FeatureShape& s, int pooled_h, int pooled_w) {
+bool use_channels_last(const AlignPlan& p, const FeatureShape& s, int pooled_h, int pooled_w, double ratio) {
   const int64_t hw = s.h * s.w;
   if (hw == 0 || s.c == 0) return false;
-  return (double)samples_per_channel(p, pooled_h, pooled_w) >= kDenseRatio * (double)(s.n * hw);
+  return (double)samples_per_channel(p, pooled_h, pooled_w) >= ratio * (double)(s.n * hw);
 }
 
 // Z-order (Morton) index of the 16x16-pixel cell holding a RoI's first sample: RoIs run in this order
@@ -508,7 +516,7 @@ void roi_align_forward_f32(const float* input, FeatureShape s, RoiSet rois, int 
   const int64_t m = (int64_t)p.roi.size();
   if (m == 0 || s.c == 0) return;
   const int64_t hw = s.h * s.w;
-  if (use_channels_last(p, s, pooled_h, pooled_w)) {
+  if (use_channels_last(p, s, pooled_h, pooled_w, kDenseForward)) {
     // RoIs of each image sorted by their first sample row, so consecutive RoIs read nearby rows of the
     // transposed block and those stay in L2 (outputs are per RoI: the order changes no result).
     std::vector<int64_t> order(m);
@@ -579,7 +587,7 @@ void roi_align_backward_f32(const float* grad_output, RoiSet rois, FeatureShape 
   if (s.c == 0 || s.n == 0) return;
   const int64_t work = plan_work(p, pooled_h, pooled_w, s.c) + s.n * s.c * hw;  // zeroing is part of the job
   const int nt = detail::threads_for(work, kMinWorkPerThread);
-  if (use_channels_last(p, s, pooled_h, pooled_w)) {
+  if (use_channels_last(p, s, pooled_h, pooled_w, kDenseBackward)) {
     // Threads own (image, 16-channel block) units; RoIs run in ascending order, as torchvision adds them.
     std::vector<int64_t> order(p.roi.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = (int64_t)i;

@@ -130,7 +130,10 @@ public final class Roi {
     if (argmax.numel() > 0) {
       long bad = argmax.backend().roi().firstOutOfRange(argmax, -1, (int) plane);
       if (bad >= 0) {
-        int v = argmax.to(Device.CPU).toIntArray()[(int) bad];
+        int v;
+        try (Tensor host = argmax.to(Device.CPU)) {
+          v = host.toIntArray()[(int) bad];
+        }
         throw new IllegalArgumentException(op + ": argument 'argmax': expected values in [-1, " + plane
             + ") (plane indices of a " + shape[2] + "x" + shape[3] + " map, or -1) but element " + bad + " is " + v);
       }
@@ -300,7 +303,10 @@ public final class Roi {
     if (batchIndices.numel() > 0) {
       long bad = batchIndices.backend().roi().firstOutOfRange(batchIndices, 0, (int) x.size(0));
       if (bad >= 0) {
-        int v = batchIndices.to(Device.CPU).toIntArray()[(int) bad];
+        int v;
+        try (Tensor host = batchIndices.to(Device.CPU)) {
+          v = host.toIntArray()[(int) bad];
+        }
         throw new IllegalArgumentException(op + ": argument 'batch_indices': expected values in [0, " + x.size(0)
             + ") (the batch size of 'X') but element " + bad + " is " + v);
       }
@@ -453,7 +459,10 @@ public final class Roi {
     Backend b = boxes.backend();
     long bad = b.roi().firstInvalidBatchIndex(boxes, (int) numImages);
     if (bad >= 0) {
-      float v = boxes.to(Device.CPU).toFloatArray()[(int) (bad * 5)];
+      float v;
+      try (Tensor host = boxes.to(Device.CPU)) {
+        v = host.toFloatArray()[(int) (bad * 5)];
+      }
       throw new IllegalArgumentException(op + ": argument 'boxes': expected batch indices (column 0) in [0, "
           + numImages + ") but row " + bad + " has " + v);
     }
