@@ -1,5 +1,77 @@
 package io.detseg.backend;
 
-/** Detection and segmentation losses, forward and backward, and evaluation metrics on the CPU. */
+import io.detseg.tensor.Tensor;
+
+/** Detection and segmentation losses, forward and backward, on the CPU (native/cpu/loss_*.cpp). */
 final class CpuLossKernels implements LossKernels {
+  static long addr(Tensor t) {
+    return t == null ? 0L : t.address();
+  }
+
+  private static long addr(Broadcast b) {
+    return b == null ? 0L : b.w().address();
+  }
+
+  private static long inner(Broadcast b) {
+    return b == null ? 1L : b.inner();
+  }
+
+  private static long mid(Broadcast b) {
+    return b == null ? 1L : b.mid();
+  }
+
+  @Override
+  public long softmaxLoss(SoftmaxLoss spec, Tensor input, Tensor target, Tensor weight, long n, long c, long s,
+      int reduction, Tensor out, Tensor logProb) {
+    return CpuLossNative.softmaxLossForward(input.address(), target.address(), addr(weight), n, c, s,
+        spec.ignoreIndex(), spec.mode(), spec.labelSmoothing(), spec.alpha(), spec.gamma(), reduction,
+        out.address(), addr(logProb));
+  }
+
+  @Override
+  public long softmaxLossBackward(SoftmaxLoss spec, Tensor input, Tensor target, Tensor weight, long n, long c,
+      long s, int reduction, Tensor gradOutput, Tensor gradInput) {
+    return CpuLossNative.softmaxLossBackward(input.address(), target.address(), addr(weight), n, c, s,
+        spec.ignoreIndex(), spec.mode(), spec.labelSmoothing(), spec.alpha(), spec.gamma(), reduction,
+        gradOutput.address(), reduction == NONE, gradInput.address());
+  }
+
+  @Override
+  public long nllLoss(Tensor input, Tensor target, Tensor weight, long n, long c, long s, int ignoreIndex,
+      int reduction, Tensor out) {
+    return CpuLossNative.nllLossForward(input.address(), target.address(), addr(weight), n, c, s, ignoreIndex,
+        reduction, out.address());
+  }
+
+  @Override
+  public long nllLossBackward(Tensor target, Tensor weight, long n, long c, long s, int ignoreIndex, int reduction,
+      Tensor gradOutput, Tensor gradInput) {
+    return CpuLossNative.nllLossBackward(target.address(), addr(weight), n, c, s, ignoreIndex, reduction,
+        gradOutput.address(), reduction == NONE, gradInput.address());
+  }
+
+  @Override
+  public long pointwiseLoss(Pointwise p, int reduction, Tensor out) {
+    long bad = p.kind() == Pointwise.BCE ? CpuLossNative.firstOutsideUnit(p.x().address(), p.n()) : -1;
+    CpuLossNative.pointwiseForward(p.kind(), p.x().address(), addr(p.t()), addr(p.weight()), inner(p.weight()),
+        mid(p.weight()), addr(p.posWeight()), inner(p.posWeight()), mid(p.posWeight()), p.a(), p.b(), p.n(),
+        reduction, out.address());
+    return bad;
+  }
+
+  @Override
+  public void pointwiseLossBackward(Pointwise p, int reduction, Tensor gradOutput, Tensor gradInput) {
+    CpuLossNative.pointwiseBackward(p.kind(), p.x().address(), addr(p.t()), addr(p.weight()), inner(p.weight()),
+        mid(p.weight()), addr(p.posWeight()), inner(p.posWeight()), mid(p.posWeight()), p.a(), p.b(), p.n(),
+        reduction, gradOutput.address(), reduction == NONE, gradInput.address());
+  }
+
+  @Override
+  public long pointwiseLossFused(Pointwise p, int reduction, Tensor out, Tensor gradInput) {
+    long bad = p.kind() == Pointwise.BCE ? CpuLossNative.firstOutsideUnit(p.x().address(), p.n()) : -1;
+    CpuLossNative.pointwiseFused(p.kind(), p.x().address(), addr(p.t()), addr(p.weight()), inner(p.weight()),
+        mid(p.weight()), addr(p.posWeight()), inner(p.posWeight()), mid(p.posWeight()), p.a(), p.b(), p.n(),
+        reduction, out.address(), gradInput.address());
+    return bad;
+  }
 }

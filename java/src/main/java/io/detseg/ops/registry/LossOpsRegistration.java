@@ -1,9 +1,177 @@
 package io.detseg.ops.registry;
 
-/** Registers the loss op family with `detseg op`. */
+import io.detseg.ops.Losses;
+import io.detseg.ops.Reduction;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Registers the loss op family with `detseg op`. Names, inputs and parameters follow PyTorch's
+ * functional API; since every registered input is required on the command line, losses whose PyTorch
+ * form has optional weights are registered twice: NAME (no weights) and NAME_weighted (with them).
+ */
 final class LossOpsRegistration {
   private LossOpsRegistration() {}
 
+  private static final ParamSpec REDUCTION_MEAN = new ParamSpec("reduction", ParamSpec.Type.STRING, "mean",
+      "'none' | 'mean' | 'sum'");
+  private static final ParamSpec IGNORE_INDEX = new ParamSpec("ignore_index", ParamSpec.Type.INT, "-100",
+      "target value that contributes nothing (nor to the mean's denominator)");
+
+  static Reduction reduction(String op, Params p) {
+    return Reduction.parse(op, p.getString("reduction"));
+  }
+
   static void registerAll() {
+    registerClassification();
+    registerPointwise();
+  }
+
+  private static void registerClassification() {
+    ParamSpec smoothing = new ParamSpec("label_smoothing", ParamSpec.Type.FLOAT, "0.0",
+        "in [0, 1]: the target becomes (1 - eps) one_hot + eps / C");
+    for (boolean weighted : new boolean[] {false, true}) {
+      String name = weighted ? "cross_entropy_weighted" : "cross_entropy";
+      List<String> inputs = weighted ? List.of("input", "target", "weight") : List.of("input", "target");
+      OpRegistry.register(new OpSpec(name,
+          "torch.nn.functional.cross_entropy: logits input [N,C,d...] (or [C]), int32 target [N,d...]"
+              + (weighted ? ", class weight [C]" : ""),
+          inputs, List.of("input"), List.of(IGNORE_INDEX, REDUCTION_MEAN, smoothing), List.of("output"),
+          (in, p) -> Map.of("output", Losses.crossEntropy(in.get("input"), in.get("target"), in.get("weight"),
+              p.getInt("ignore_index"), reduction(name, p), p.getFloat("label_smoothing"))),
+          (in, p, out, g) -> Map.of("input", Losses.crossEntropyBackward(g.get("output"), in.get("input"),
+              in.get("target"), in.get("weight"), p.getInt("ignore_index"), reduction(name, p),
+              p.getFloat("label_smoothing")))));
+      String nll = weighted ? "nll_loss_weighted" : "nll_loss";
+      OpRegistry.register(new OpSpec(nll,
+          "torch.nn.functional.nll_loss: log-probabilities input [N,C,d...] (or [C]), int32 target [N,d...]"
+              + (weighted ? ", class weight [C]" : "") + " (ONNX NegativeLogLikelihoodLoss)",
+          inputs, List.of("input"), List.of(IGNORE_INDEX, REDUCTION_MEAN), List.of("output"),
+          (in, p) -> Map.of("output", Losses.nllLoss(in.get("input"), in.get("target"), in.get("weight"),
+              p.getInt("ignore_index"), reduction(nll, p))),
+          (in, p, out, g) -> Map.of("input", Losses.nllLossBackward(g.get("output"), in.get("input"),
+              in.get("target"), in.get("weight"), p.getInt("ignore_index"), reduction(nll, p)))));
+      String sce = weighted ? "softmax_cross_entropy_loss_weighted" : "softmax_cross_entropy_loss";
+      List<String> sceInputs = weighted ? List.of("scores", "labels", "weights") : List.of("scores", "labels");
+      OpRegistry.register(new OpSpec(sce,
+          "ONNX SoftmaxCrossEntropyLoss: scores [N,C,d...], int32 labels [N,d...]"
+              + (weighted ? ", weights [C]" : "") + " -> loss and log_prob (= log_softmax(scores, 1))",
+          sceInputs, List.of(), List.of(new ParamSpec("ignore_index", ParamSpec.Type.STRING, "none",
+              "an int, or none (ONNX: attribute absent)"), REDUCTION_MEAN), List.of("output", "log_prob"),
+          (in, p) -> {
+            String ii = p.getString("ignore_index");
+            int ignore = ii.equalsIgnoreCase("none") ? Losses.NO_IGNORE_INDEX : parseInt(sce, "ignore_index", ii);
+            Losses.LossAndLogProb r = Losses.softmaxCrossEntropyLoss(in.get("scores"), in.get("labels"),
+                in.get("weights"), ignore, reduction(sce, p));
+            return Map.of("output", r.loss(), "log_prob", r.logProb());
+          }, null));
+      String focal = weighted ? "softmax_focal_loss_weighted" : "softmax_focal_loss";
+      List<ParamSpec> focalParams = List.of(new ParamSpec("alpha", ParamSpec.Type.FLOAT, "1.0", "scale of every term"),
+          new ParamSpec("gamma", ParamSpec.Type.FLOAT, "2.0", "focusing exponent (>= 0; 0 is cross-entropy)"),
+          IGNORE_INDEX, REDUCTION_MEAN);
+      OpRegistry.register(new OpSpec(focal,
+          "softmax (multi-class) focal loss -alpha w[t] (1-p_t)^gamma log p_t over logits [N,C,d...], int32 target"
+              + (weighted ? ", class weight [C]" : "") + "; mean over non-ignored positions",
+          inputs, List.of("input"), focalParams, List.of("output"),
+          (in, p) -> Map.of("output", Losses.softmaxFocalLoss(in.get("input"), in.get("target"), in.get("weight"),
+              p.getFloat("alpha"), p.getFloat("gamma"), p.getInt("ignore_index"), reduction(focal, p))),
+          (in, p, out, g) -> Map.of("input", Losses.softmaxFocalLossBackward(g.get("output"), in.get("input"),
+              in.get("target"), in.get("weight"), p.getFloat("alpha"), p.getFloat("gamma"),
+              p.getInt("ignore_index"), reduction(focal, p)))));
+    }
+  }
+
+  private static void registerPointwise() {
+    for (boolean weighted : new boolean[] {false, true}) {
+      String bce = weighted ? "binary_cross_entropy_weighted" : "binary_cross_entropy";
+      OpRegistry.register(new OpSpec(bce,
+          "torch.nn.functional.binary_cross_entropy on probabilities input, float target (same shape)"
+              + (weighted ? ", weight broadcast over input" : ""),
+          weighted ? List.of("input", "target", "weight") : List.of("input", "target"), List.of("input"),
+          List.of(REDUCTION_MEAN), List.of("output"),
+          (in, p) -> Map.of("output", Losses.binaryCrossEntropy(in.get("input"), in.get("target"), in.get("weight"),
+              reduction(bce, p))),
+          (in, p, out, g) -> Map.of("input", Losses.binaryCrossEntropyBackward(g.get("output"), in.get("input"),
+              in.get("target"), in.get("weight"), reduction(bce, p)))));
+      String bcel = weighted ? "binary_cross_entropy_with_logits_weighted" : "binary_cross_entropy_with_logits";
+      OpRegistry.register(new OpSpec(bcel,
+          "torch.nn.functional.binary_cross_entropy_with_logits: logits input, float target (same shape)"
+              + (weighted ? ", weight and pos_weight broadcast over input" : ""),
+          weighted ? List.of("input", "target", "weight", "pos_weight") : List.of("input", "target"),
+          List.of("input"), List.of(REDUCTION_MEAN), List.of("output"),
+          (in, p) -> Map.of("output", Losses.binaryCrossEntropyWithLogits(in.get("input"), in.get("target"),
+              in.get("weight"), in.get("pos_weight"), reduction(bcel, p))),
+          (in, p, out, g) -> Map.of("input", Losses.binaryCrossEntropyWithLogitsBackward(g.get("output"),
+              in.get("input"), in.get("target"), in.get("weight"), in.get("pos_weight"), reduction(bcel, p)))));
+    }
+    ParamSpec beta = new ParamSpec("beta", ParamSpec.Type.FLOAT, "1.0", "weight of the positive term");
+    OpRegistry.register(new OpSpec("weighted_cross_entropy",
+        "weighted cross-entropy on logits: -[beta t log sigmoid(x) + (1-t) log(1-sigmoid(x))]",
+        List.of("input", "target"), List.of("input"), List.of(beta, REDUCTION_MEAN), List.of("output"),
+        (in, p) -> Map.of("output", Losses.weightedCrossEntropy(in.get("input"), in.get("target"),
+            p.getFloat("beta"), reduction("weighted_cross_entropy", p))),
+        (in, p, out, g) -> Map.of("input", Losses.weightedCrossEntropyBackward(g.get("output"), in.get("input"),
+            in.get("target"), p.getFloat("beta"), reduction("weighted_cross_entropy", p)))));
+    ParamSpec bbeta = new ParamSpec("beta", ParamSpec.Type.FLOAT, "NaN",
+        "in [0, 1]; NaN = HED's choice, the fraction of negatives 1 - mean(target)");
+    OpRegistry.register(new OpSpec("balanced_cross_entropy",
+        "balanced cross-entropy on logits: -[beta t log sigmoid(x) + (1-beta)(1-t) log(1-sigmoid(x))]",
+        List.of("input", "target"), List.of("input"), List.of(bbeta, REDUCTION_MEAN), List.of("output"),
+        (in, p) -> Map.of("output", Losses.balancedCrossEntropy(in.get("input"), in.get("target"),
+            p.getFloat("beta"), reduction("balanced_cross_entropy", p))),
+        (in, p, out, g) -> Map.of("input", Losses.balancedCrossEntropyBackward(g.get("output"), in.get("input"),
+            in.get("target"), p.getFloat("beta"), reduction("balanced_cross_entropy", p)))));
+    List<ParamSpec> focal = List.of(
+        new ParamSpec("alpha", ParamSpec.Type.FLOAT, "0.25", "weight of positives (negatives 1-alpha); < 0: none"),
+        new ParamSpec("gamma", ParamSpec.Type.FLOAT, "2.0", "focusing exponent (>= 0)"),
+        new ParamSpec("reduction", ParamSpec.Type.STRING, "none", "'none' | 'mean' | 'sum'"));
+    OpRegistry.register(new OpSpec("sigmoid_focal_loss",
+        "torchvision.ops.sigmoid_focal_loss: logits inputs, float targets (same shape)",
+        List.of("inputs", "targets"), List.of("inputs"), focal, List.of("output"),
+        (in, p) -> Map.of("output", Losses.sigmoidFocalLoss(in.get("inputs"), in.get("targets"), p.getFloat("alpha"),
+            p.getFloat("gamma"), reduction("sigmoid_focal_loss", p))),
+        (in, p, out, g) -> Map.of("inputs", Losses.sigmoidFocalLossBackward(g.get("output"), in.get("inputs"),
+            in.get("targets"), p.getFloat("alpha"), p.getFloat("gamma"), reduction("sigmoid_focal_loss", p)))));
+    OpRegistry.register(new OpSpec("sigmoid_focal_loss_fused",
+        "sigmoid_focal_loss and d output / d inputs (unit upstream gradient) from one fused kernel",
+        List.of("inputs", "targets"), List.of(), focal, List.of("output", "grad_inputs"),
+        (in, p) -> {
+          Losses.LossAndGrad r = Losses.sigmoidFocalLossWithGrad(in.get("inputs"), in.get("targets"),
+              p.getFloat("alpha"), p.getFloat("gamma"), reduction("sigmoid_focal_loss_fused", p));
+          return Map.of("output", r.loss(), "grad_inputs", r.gradInput());
+        }, null));
+    OpRegistry.register(new OpSpec("binary_cross_entropy_with_logits_fused",
+        "binary_cross_entropy_with_logits and d output / d input (unit upstream gradient) from one fused kernel",
+        List.of("input", "target"), List.of(), List.of(REDUCTION_MEAN), List.of("output", "grad_input"),
+        (in, p) -> {
+          Losses.LossAndGrad r = Losses.binaryCrossEntropyWithLogitsWithGrad(in.get("input"), in.get("target"), null,
+              null, reduction("binary_cross_entropy_with_logits_fused", p));
+          return Map.of("output", r.loss(), "grad_input", r.gradInput());
+        }, null));
+    ParamSpec sbeta = new ParamSpec("beta", ParamSpec.Type.FLOAT, "1.0", "quadratic below beta (0: L1)");
+    OpRegistry.register(new OpSpec("smooth_l1_loss", "torch.nn.functional.smooth_l1_loss (same-shape input, target)",
+        List.of("input", "target"), List.of("input"), List.of(REDUCTION_MEAN, sbeta), List.of("output"),
+        (in, p) -> Map.of("output", Losses.smoothL1Loss(in.get("input"), in.get("target"),
+            reduction("smooth_l1_loss", p), p.getFloat("beta"))),
+        (in, p, out, g) -> Map.of("input", Losses.smoothL1LossBackward(g.get("output"), in.get("input"),
+            in.get("target"), reduction("smooth_l1_loss", p), p.getFloat("beta")))));
+    OpRegistry.register(new OpSpec("l1_loss", "torch.nn.functional.l1_loss (same-shape input, target)",
+        List.of("input", "target"), List.of("input"), List.of(REDUCTION_MEAN), List.of("output"),
+        (in, p) -> Map.of("output", Losses.l1Loss(in.get("input"), in.get("target"), reduction("l1_loss", p))),
+        (in, p, out, g) -> Map.of("input", Losses.l1LossBackward(g.get("output"), in.get("input"), in.get("target"),
+            reduction("l1_loss", p)))));
+    OpRegistry.register(new OpSpec("mse_loss", "torch.nn.functional.mse_loss (same-shape input, target)",
+        List.of("input", "target"), List.of("input"), List.of(REDUCTION_MEAN), List.of("output"),
+        (in, p) -> Map.of("output", Losses.mseLoss(in.get("input"), in.get("target"), reduction("mse_loss", p))),
+        (in, p, out, g) -> Map.of("input", Losses.mseLossBackward(g.get("output"), in.get("input"),
+            in.get("target"), reduction("mse_loss", p)))));
+  }
+
+  static int parseInt(String op, String param, String text) {
+    try {
+      return Integer.parseInt(text.trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(op + ": parameter '" + param + "': expected int but got '" + text + "'");
+    }
   }
 }

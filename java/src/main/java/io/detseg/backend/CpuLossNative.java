@@ -1,0 +1,37 @@
+package io.detseg.backend;
+
+import io.detseg.nativelib.NativeLibrary;
+
+/** JNI entry points of the CPU loss family (native/jni/jni_loss.cpp → native/cpu/loss_*.cpp). Addresses only. */
+final class CpuLossNative {
+  static {
+    NativeLibrary.ensureLoaded();
+  }
+
+  private CpuLossNative() {}
+
+  static native long softmaxLossForward(long x, long target, long weight, long n, long c, long s, int ignoreIndex,
+      int mode, float labelSmoothing, float alpha, float gamma, int reduction, long out, long logProb);
+
+  static native long softmaxLossBackward(long x, long target, long weight, long n, long c, long s, int ignoreIndex,
+      int mode, float labelSmoothing, float alpha, float gamma, int reduction, long gradOut, boolean gradElementwise,
+      long gradIn);
+
+  static native long nllLossForward(long x, long target, long weight, long n, long c, long s, int ignoreIndex,
+      int reduction, long out);
+
+  static native long nllLossBackward(long target, long weight, long n, long c, long s, int ignoreIndex, int reduction,
+      long gradOut, boolean gradElementwise, long gradIn);
+
+  static native void pointwiseForward(int kind, long x, long t, long w, long wInner, long wMid, long pw, long pwInner,
+      long pwMid, float a, float b, long n, int reduction, long out);
+
+  static native void pointwiseBackward(int kind, long x, long t, long w, long wInner, long wMid, long pw,
+      long pwInner, long pwMid, float a, float b, long n, int reduction, long gradOut, boolean gradElementwise,
+      long gradIn);
+
+  static native void pointwiseFused(int kind, long x, long t, long w, long wInner, long wMid, long pw, long pwInner,
+      long pwMid, float a, float b, long n, int reduction, long out, long gradIn);
+
+  static native long firstOutsideUnit(long x, long n);
+}

@@ -1,0 +1,193 @@
+"""Goldens of the loss family (java/src/test/resources/goldens/losses/), from PyTorch 1.13 / torchvision 0.14.
+
+Run from the top of the checkout with Debian's python3: /usr/bin/python3 tools/goldens/losses.py
+
+Each case folder holds its inputs, and for every reduction R it tests: out_R (the forward), go_R (the
+upstream gradient used) and grad_R (the gradient of the first input, by autograd). Parameters of a case
+are written in the Java test (LossGoldensTest) next to its name, and here.
+"""
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+import torchvision
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import golden_io  # noqa: E402
+from golden_io import family_dir  # noqa: E402
+
+FAMILY = "losses"
+
+
+def save(family, case, **arrays):
+    """golden_io.save, then 0-d arrays written again as 0-d (np.ascontiguousarray in golden_io.save makes
+    them 1-d, but a reduced loss is a 0-d tensor)."""
+    golden_io.save(family, case, **arrays)
+    d = os.path.join(golden_io.ROOT, family, case)
+    for name, a in arrays.items():
+        a = np.asarray(a.detach().cpu().numpy() if hasattr(a, "detach") else a)
+        if a.ndim == 0:
+            if a.dtype == np.float64:
+                a = a.astype(np.float32)
+            if a.dtype == np.int64:
+                a = a.astype(np.int32)
+            np.save(os.path.join(d, name + ".npy"), a)
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def run(case, fn, x, others, reductions=REDUCTIONS, seed=0):
+    """Saves x, the other inputs, and per reduction the output, upstream gradient and d out / d x."""
+    g = torch.Generator().manual_seed(seed)
+    arrays = {"input": x}
+    arrays.update(others)
+    for r in reductions:
+        xi = x.clone().requires_grad_(True)
+        out = fn(xi, r)
+        go = torch.randn(out.shape, generator=g) if r == "none" else torch.tensor(0.75)
+        (gx,) = torch.autograd.grad(out, xi, go)
+        arrays["out_" + r] = out.detach()
+        arrays["go_" + r] = go
+        arrays["grad_" + r] = gx
+    save(FAMILY, case, **arrays)
+
+
+def targets(g, shape, c, ignore=None, frac=0.2):
+    t = torch.randint(0, c, shape, generator=g)
+    if ignore is not None:
+        mask = torch.rand(shape, generator=g) < frac
+        t[mask] = ignore
+    return t
+
+
+def softmax_focal_ref(x, t, weight, alpha, gamma, ignore_index, reduction):
+    """The softmax focal loss of docs/kernels/losses.md, composed from torch ops."""
+    logp = x.log_softmax(1)
+    valid = t != ignore_index
+    tc = t.clamp(0, x.shape[1] - 1) * valid
+    logpt = logp.gather(1, tc.unsqueeze(1)).squeeze(1)
+    pt = logpt.exp()
+    a = torch.full_like(logpt, alpha)
+    if weight is not None:
+        a = a * weight[tc]
+    loss = -a * (1 - pt) ** gamma * logpt
+    loss = torch.where(valid, loss, torch.zeros_like(loss))
+    if reduction == "none":
+        return loss
+    if reduction == "sum":
+        return loss.sum()
+    return loss.sum() / valid.sum()
+
+
+def balanced_bce_ref(x, t, beta, reduction):
+    loss = -(beta * t * F.logsigmoid(x) + (1 - beta) * (1 - t) * F.logsigmoid(-x))
+    return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
+
+
+def main():
+    family_dir(FAMILY)
+    g = torch.Generator().manual_seed(1234)
+
+    # ---- cross-entropy ------------------------------------------------------------------------------
+    x = torch.randn(16, 7, generator=g) * 3
+    t = targets(g, (16,), 7, ignore=-100)
+    w = torch.rand(7, generator=g) + 0.5
+    run("ce_nc", lambda xi, r: F.cross_entropy(xi, t, reduction=r), x, {"target": t})
+    run("ce_nc_weight_smooth", lambda xi, r: F.cross_entropy(xi, t, weight=w, reduction=r, label_smoothing=0.2), x,
+        {"target": t, "weight": w})
+    x = torch.randn(2, 5, 3, 4, generator=g) * 2 + 10  # large offsets: the smoothing sum must not cancel
+    t = targets(g, (2, 3, 4), 5, ignore=255)
+    w = torch.rand(5, generator=g) + 0.25
+    run("ce_nchw_weight_ii_smooth",
+        lambda xi, r: F.cross_entropy(xi, t, weight=w, ignore_index=255, reduction=r, label_smoothing=0.1), x,
+        {"target": t, "weight": w})
+    run("ce_nchw_smooth", lambda xi, r: F.cross_entropy(xi, t, ignore_index=255, reduction=r, label_smoothing=0.3),
+        x, {"target": t})
+    x = torch.randn(3, 4, 300, generator=g)  # more than one 256-position tile per sample
+    t = targets(g, (3, 300), 4, ignore=-100)
+    run("ce_ncl", lambda xi, r: F.cross_entropy(xi, t, reduction=r), x, {"target": t})
+    x = torch.randn(5, 1000, generator=g) * 4  # rows longer than a warp
+    t = targets(g, (5,), 1000)
+    w = torch.rand(1000, generator=g) + 0.1
+    run("ce_wide", lambda xi, r: F.cross_entropy(xi, t, weight=w, reduction=r, label_smoothing=0.05), x,
+        {"target": t, "weight": w})
+    x = torch.randn(6, generator=g)  # unbatched [C] with a 0-d target
+    t = torch.tensor(4)
+    run("ce_unbatched", lambda xi, r: F.cross_entropy(xi, t, reduction=r), x, {"target": t})
+
+    # ---- NLL ------------------------------------------------------------------------------------------
+    x = torch.randn(4, 6, 5, 3, generator=g).log_softmax(1)
+    t = targets(g, (4, 5, 3), 6, ignore=-1)
+    w = torch.rand(6, generator=g) + 0.5
+    run("nll_nchw_weight", lambda xi, r: F.nll_loss(xi, t, weight=w, ignore_index=-1, reduction=r), x,
+        {"target": t, "weight": w})
+    x = torch.randn(9, 4, generator=g).log_softmax(1)
+    t = targets(g, (9,), 4, ignore=-100)
+    run("nll_nc", lambda xi, r: F.nll_loss(xi, t, reduction=r), x, {"target": t})
+
+    # ---- softmax focal (our definition, composed in torch) --------------------------------------------
+    x = torch.randn(3, 5, 7, 6, generator=g) * 2
+    t = targets(g, (3, 7, 6), 5, ignore=-100)
+    w = torch.rand(5, generator=g) + 0.5
+    run("softmax_focal_nchw", lambda xi, r: softmax_focal_ref(xi, t, w, 0.5, 2.0, -100, r), x,
+        {"target": t, "weight": w})
+    x = torch.randn(12, 40, generator=g) * 2
+    t = targets(g, (12,), 40, ignore=-100)
+    run("softmax_focal_nc_g15", lambda xi, r: softmax_focal_ref(xi, t, None, 1.0, 1.5, -100, r), x, {"target": t})
+
+    # ---- BCE family ----------------------------------------------------------------------------------
+    x = torch.rand(4, 3, 5, generator=g) * 0.98 + 0.01
+    x[0, 0, 0] = 0.0  # log clamped at -100
+    x[0, 0, 1] = 1.0
+    tt = (torch.rand(4, 3, 5, generator=g) > 0.5).float()
+    tt[0, 0, 2] = 0.3  # soft target
+    w = torch.rand(3, 1, generator=g) + 0.5  # broadcast [3, 1] over [4, 3, 5]
+    run("bce_weight", lambda xi, r: F.binary_cross_entropy(xi, tt, weight=w, reduction=r), x,
+        {"target": tt, "weight": w})
+    x = torch.randn(6, 4, generator=g) * 5
+    x[0, 0] = 60.0
+    x[0, 1] = -60.0
+    tt = (torch.rand(6, 4, generator=g) > 0.6).float()
+    tt[1, 1] = 0.25
+    w = torch.rand(6, 4, generator=g) + 0.5
+    pw = torch.rand(4, generator=g) * 3 + 0.2  # [C] over [N, C]
+    run("bce_logits_weight_pos", lambda xi, r: F.binary_cross_entropy_with_logits(xi, tt, weight=w, pos_weight=pw,
+                                                                                  reduction=r), x,
+        {"target": tt, "weight": w, "pos_weight": pw})
+    x = torch.randn(2, 3, 4, 5, generator=g) * 3
+    tt = (torch.rand(2, 3, 4, 5, generator=g) > 0.5).float()
+    pw = torch.rand(3, 1, 1, generator=g) + 0.5  # [C, 1, 1] over [N, C, H, W]
+    run("bce_logits_pos_chw", lambda xi, r: F.binary_cross_entropy_with_logits(xi, tt, pos_weight=pw, reduction=r),
+        x, {"target": tt, "pos_weight": pw})
+    run("weighted_ce_beta3", lambda xi, r: F.binary_cross_entropy_with_logits(
+        xi, tt, pos_weight=torch.tensor([3.0]), reduction=r), x, {"target": tt})
+    run("balanced_ce_beta07", lambda xi, r: balanced_bce_ref(xi, tt, 0.7, r), x, {"target": tt})
+    beta_auto = 1.0 - tt.mean().item()
+    run("balanced_ce_auto", lambda xi, r: balanced_bce_ref(xi, tt, beta_auto, r), x, {"target": tt})
+
+    # ---- sigmoid focal (torchvision) ------------------------------------------------------------------
+    x = torch.randn(3, 4, 5, 6, generator=g) * 3
+    x[0, 0, 0, 0] = 40.0
+    x[0, 0, 0, 1] = -40.0
+    tt = (torch.rand(3, 4, 5, 6, generator=g) > 0.7).float()
+    for name, alpha, gamma in (("focal_a025_g2", 0.25, 2.0), ("focal_noalpha_g0", -1.0, 0.0),
+                               ("focal_a06_g15", 0.6, 1.5)):
+        run(name, lambda xi, r, a=alpha, gm=gamma: torchvision.ops.sigmoid_focal_loss(xi, tt, alpha=a, gamma=gm,
+                                                                                         reduction=r), x,
+            {"target": tt})
+
+    # ---- regression -----------------------------------------------------------------------------------
+    x = torch.randn(50, 4, generator=g) * 2
+    tt = torch.randn(50, 4, generator=g) * 2
+    x[0, :] = tt[0, :]  # exact zeros of x - t
+    x[1, 0] = tt[1, 0] + 0.25
+    for name, beta in (("smooth_l1_b1", 1.0), ("smooth_l1_b05", 0.5), ("smooth_l1_b0", 0.0),
+                       ("smooth_l1_b1_9", 1.0 / 9)):
+        run(name, lambda xi, r, b=beta: F.smooth_l1_loss(xi, tt, reduction=r, beta=b), x, {"target": tt})
+    run("l1", lambda xi, r: F.l1_loss(xi, tt, reduction=r), x, {"target": tt})
+    run("mse", lambda xi, r: F.mse_loss(xi, tt, reduction=r), x, {"target": tt})
+
+
+if __name__ == "__main__":
+    main()
