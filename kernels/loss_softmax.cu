@@ -27,11 +27,13 @@ __device__ __forceinline__ float ds_smx_weight(const float* __restrict__ weight,
   return weight != nullptr ? __ldg(weight + k) : 1.0f;
 }
 
-// The loss of one used position: lse_s = lse - shift, xt_s = x_t - shift.
-__device__ __forceinline__ float ds_smx_loss(int mode, float lse_s, float xt_s, float wt, float w_total, float wx,
-                                             float one_minus_eps, float eps_over_c, float alpha, float gamma) {
-  if (mode == DS_SMX_MODE_FOCAL) return ds_loss_softmax_focal_value(xt_s - lse_s, alpha * wt, gamma);
-  return ds_loss_ce_value(lse_s, xt_s, wt, w_total, wx, one_minus_eps, eps_over_c);
+// The loss of one used position: logp_t = (x_t - m) - log_s; the smoothing sum is W (lse - shift) - wx.
+__device__ __forceinline__ float ds_smx_loss(int mode, float logp_t, float lse_minus_shift, float wt, float w_total,
+                                             float wx, float one_minus_eps, float eps_over_c, float alpha,
+                                             float gamma) {
+  if (mode == DS_SMX_MODE_FOCAL) return ds_loss_softmax_focal_value(logp_t, alpha * wt, gamma);
+  const float smooth = eps_over_c != 0.0f ? ds_loss_ce_smooth(w_total, lse_minus_shift, wx) : 0.0f;
+  return ds_loss_ce_value(logp_t, wt, smooth, one_minus_eps, eps_over_c);
 }
 
 // Shuffle-butterfly merge of the lanes' log-sum-exp states and sums: every lane ends with the warp's
@@ -72,7 +74,7 @@ extern "C" __global__ void ds_loss_softmax_fwd_spatial_f32(
     const bool is_bad = ds_loss_target_bad(t, c, ignore_index);
     if (is_bad) atomicMin(bad, p);
     const bool use = !is_bad && !ds_loss_target_ignored(t, ignore_index);
-    const float x0 = __ldg(xp);
+    const float shift = ds_loss_finite_or_zero(__ldg(xp));
     DsLossLse st;
     st.m = -INFINITY;
     st.s = 0.0f;
@@ -84,7 +86,7 @@ extern "C" __global__ void ds_loss_softmax_fwd_spatial_f32(
       ds_loss_lse_add(st, v);
       if (smoothing) {
         const float wk = ds_smx_weight(weight, k);
-        wx += wk * (v - x0);
+        wx += wk * (v - shift);
         wsum += wk;
       }
       xt = k == t ? v : xt;
@@ -94,7 +96,8 @@ extern "C" __global__ void ds_loss_softmax_fwd_spatial_f32(
     float den = 0.0f;
     if (use) {
       const float wt = ds_smx_weight(weight, t);
-      loss = ds_smx_loss(mode, (st.m - x0) + log_s, xt - x0, wt, wsum, wx, one_minus_eps, eps_over_c, alpha, gamma);
+      loss = ds_smx_loss(mode, (xt - st.m) - log_s, (st.m - shift) + log_s, wt, wsum, wx, one_minus_eps, eps_over_c,
+                         alpha, gamma);
       den = mode == DS_SMX_MODE_FOCAL ? 1.0f : wt;
     }
     if (reduction == DS_LOSS_NONE) {
@@ -133,7 +136,7 @@ extern "C" __global__ void ds_loss_softmax_fwd_rows_f32(
     const bool is_bad = ds_loss_target_bad(t, c, ignore_index);
     if (is_bad && lane == 0) atomicMin(bad, row);
     const bool use = !is_bad && !ds_loss_target_ignored(t, ignore_index);
-    const float x0 = __ldg(xr);
+    const float shift = ds_loss_finite_or_zero(__ldg(xr));
     DsLossLse st;
     st.m = -INFINITY;
     st.s = 0.0f;
@@ -144,7 +147,7 @@ extern "C" __global__ void ds_loss_softmax_fwd_rows_f32(
       ds_loss_lse_add(st, v);
       if (smoothing) {
         const float wk = ds_smx_weight(weight, k);
-        wx += wk * (v - x0);
+        wx += wk * (v - shift);
         wsum += wk;
       }
     }
@@ -155,8 +158,8 @@ extern "C" __global__ void ds_loss_softmax_fwd_rows_f32(
       float den = 0.0f;
       if (use) {
         const float wt = ds_smx_weight(weight, t);
-        loss = ds_smx_loss(mode, (st.m - x0) + log_s, __ldg(xr + t) - x0, wt, wsum, wx, one_minus_eps, eps_over_c,
-                           alpha, gamma);
+        loss = ds_smx_loss(mode, (__ldg(xr + t) - st.m) - log_s, (st.m - shift) + log_s, wt, wsum, wx,
+                           one_minus_eps, eps_over_c, alpha, gamma);
         den = mode == DS_SMX_MODE_FOCAL ? 1.0f : wt;
       }
       if (reduction == DS_LOSS_NONE) {

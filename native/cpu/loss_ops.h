@@ -82,5 +82,12 @@ void pointwise_loss_fused_f32(const PointwiseArgs& p, int reduction, float* out,
 // Number of i with x[i] outside [0, 1] (NaN not counted); the first such index in *first (or -1).
 int64_t count_outside_unit_f32(const float* x, int64_t n, int64_t* first);
 
+// ---- R-CNN's box-regression L2 ----------------------------------------------------------------------
+// out[i] = 0.5 sum_k (p[i, k] - t[i, k])^2 + reg for i < n (p, t: [n, k]).
+void rows_half_sq_fwd_f32(const float* p, const float* t, int64_t n, int64_t k, float reg, float* out);
+// grad_in[i, k] = (p - t)[i, k] * grad_out[i or 0] / divisor.
+void rows_half_sq_bwd_f32(const float* p, const float* t, int64_t n, int64_t k, const float* grad_out,
+                          int grad_elementwise, float divisor, float* grad_in);
+
 }  // namespace cpu
 }  // namespace detseg

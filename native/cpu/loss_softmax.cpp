@@ -101,12 +101,13 @@ DS_CPU_INLINE void smx_tile_fwd_body(const SoftmaxLossArgs* a, int64_t ni, int64
     float loss = 0.0f;
     if (smx_use(a, t, ni * s + si0 + j, &r->bad)) {
       const float wt = smx_weight(a, t);
-      const float xt_s = xb[(int64_t)t * s + j] - m[j];
+      const float logp_t = (xb[(int64_t)t * s + j] - m[j]) - logs[j];
       if (focal) {
-        loss = ds_loss_softmax_focal_value(xt_s - logs[j], a->alpha * wt, a->gamma);
+        loss = ds_loss_softmax_focal_value(logp_t, a->alpha * wt, a->gamma);
         den += 1.0;
       } else {
-        loss = ds_loss_ce_value(logs[j], xt_s, wt, w_total, wx[j], one_minus_eps, eps_over_c);
+        const float smooth = smoothing ? ds_loss_ce_smooth(w_total, logs[j], wx[j]) : 0.0f;
+        loss = ds_loss_ce_value(logp_t, wt, smooth, one_minus_eps, eps_over_c);
         den += wt;
       }
     }
@@ -247,12 +248,13 @@ DS_CPU_INLINE void smx_rows_fwd_body(const SoftmaxLossArgs* a, int64_t r0, int64
     float loss = 0.0f;
     if (smx_use(a, t, row, &r->bad)) {
       const float wt = smx_weight(a, t);
-      const float xt_s = xr[t] - st.m;
+      const float logp_t = (xr[t] - st.m) - st.logs;
       if (focal) {
-        loss = ds_loss_softmax_focal_value(xt_s - st.logs, a->alpha * wt, a->gamma);
+        loss = ds_loss_softmax_focal_value(logp_t, a->alpha * wt, a->gamma);
         den += 1.0;
       } else {
-        loss = ds_loss_ce_value(st.logs, xt_s, wt, w_total, st.wx, one_minus_eps, eps_over_c);
+        const float smooth = smoothing ? ds_loss_ce_smooth(w_total, st.logs, st.wx) : 0.0f;
+        loss = ds_loss_ce_value(logp_t, wt, smooth, one_minus_eps, eps_over_c);
         den += wt;
       }
     }

@@ -107,4 +107,16 @@ JNIEXPORT jlong JNICALL Java_io_detseg_backend_CpuLossNative_firstOutsideUnit(JN
   return first;
 }
 
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_rowsHalfSquaredForward(JNIEnv*, jclass, jlong p, jlong t,
+                                                                                     jlong n, jlong k, jfloat reg,
+                                                                                     jlong out) {
+  detseg::cpu::rows_half_sq_fwd_f32(cf(p), cf(t), n, k, reg, f(out));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_rowsHalfSquaredBackward(
+    JNIEnv*, jclass, jlong p, jlong t, jlong n, jlong k, jlong grad_out, jboolean grad_elementwise, jfloat divisor,
+    jlong grad_in) {
+  detseg::cpu::rows_half_sq_bwd_f32(cf(p), cf(t), n, k, cf(grad_out), grad_elementwise ? 1 : 0, divisor, f(grad_in));
+}
+
 }  // extern "C"

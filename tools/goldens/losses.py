@@ -188,6 +188,27 @@ def main():
     run("l1", lambda xi, r: F.l1_loss(xi, tt, reduction=r), x, {"target": tt})
     run("mse", lambda xi, r: F.mse_loss(xi, tt, reduction=r), x, {"target": tt})
 
+    # ---- R-CNN box regression: 0.5 sum (t - p)^2 + lambda ||w||^2 (docs/kernels/losses.md) ------------
+    x = torch.randn(7, 4, generator=g)
+    tt = torch.randn(7, 4, generator=g)
+    wt = torch.randn(5, 4, generator=g) * 0.1
+    lam = 10.0
+
+    def rcnn(xi, wi, r):
+        n = xi.shape[0]
+        rows = 0.5 * ((tt - xi) ** 2).sum(1) + lam * (wi ** 2).sum() / n
+        return {"none": rows, "sum": rows.sum(), "mean": rows.sum() / n}[r]
+
+    arrays = {"input": x, "target": tt, "weight": wt}
+    for r in REDUCTIONS:
+        xi = x.clone().requires_grad_(True)
+        wi = wt.clone().requires_grad_(True)
+        out = rcnn(xi, wi, r)
+        go = torch.randn(out.shape, generator=g) if r == "none" else torch.tensor(0.75)
+        gx, gw = torch.autograd.grad(out, (xi, wi), go)
+        arrays.update({"out_" + r: out.detach(), "go_" + r: go, "grad_" + r: gx, "gradw_" + r: gw})
+    save(FAMILY, "rcnn_l2_lambda10", **arrays)
+
 
 if __name__ == "__main__":
     main()

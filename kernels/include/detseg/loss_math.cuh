@@ -317,23 +317,30 @@ struct DsLossMse {
 // One position (a row of C logits): lse = log sum_c exp(x_c); logp_c = x_c - lse.
 //
 // Cross-entropy as torch.nn.functional.cross_entropy with class weights w, label smoothing eps:
-//   loss = (1 - eps) w_t (lse - x_t) + (eps / C) sum_c w_c (lse - x_c)
-// (w = 1 without weights; an ignored position contributes 0). The smoothing sum is accumulated
-// relative to a shift s (the max on the CPU, the first logit in the one-pass CUDA kernels) so large
-// logits do not cancel: sum_c w_c (lse - x_c) = W (lse - s) - sum_c w_c (x_c - s), W = sum_c w_c.
-DS_LOSS_HD float ds_loss_ce_value(float lse_minus_s, float xt_minus_s, float wt, float w_total, float wx_shifted,
-                             float one_minus_eps, float eps_over_c) {
-  const float nll = wt * (lse_minus_s - xt_minus_s);
-  const float smooth = w_total * lse_minus_s - wx_shifted;
-  return eps_over_c == 0.0f ? one_minus_eps * nll : one_minus_eps * nll + eps_over_c * smooth;
+//   loss = (1 - eps) w_t (-logp_t) + (eps / C) sum_c w_c (lse - x_c)
+// (w = 1 without weights; an ignored position contributes 0), with logp_t = (x_t - max) - log(sum_c
+// exp(x_c - max)) as torch.log_softmax computes it. The smoothing sum is accumulated relative to a
+// finite shift s (the max on the CPU, the first logit in the one-pass CUDA kernels, 0 if that is not
+// finite) so large logits do not cancel: sum_c w_c (lse - x_c) = W (lse - s) - sum_c w_c (x_c - s),
+// W = sum_c w_c (ds_loss_ce_smooth).
+DS_LOSS_HD float ds_loss_ce_smooth(float w_total, float lse_minus_s, float wx_shifted) {
+  return w_total * lse_minus_s - wx_shifted;
 }
+DS_LOSS_HD float ds_loss_ce_value(float logp_t, float wt, float smooth, float one_minus_eps, float eps_over_c) {
+  const float nll = wt * -logp_t;
+  const float with_smoothing = one_minus_eps * nll + eps_over_c * smooth;
+  return eps_over_c == 0.0f ? one_minus_eps * nll : with_smoothing;
+}
+// A finite shift for the smoothing sum: x itself, or 0 for +-inf and NaN (NaN still reaches the sum).
+DS_LOSS_HD float ds_loss_finite_or_zero(float x) { return (x - x == 0.0f) ? x : 0.0f; }
 
 // d loss / d x_c for one position (unit upstream gradient, before the mean's 1/D):
 //   (1 - eps) w_t (p_c - [c == t]) + (eps / C)(W p_c - w_c),   p_c = exp(x_c - lse).
 DS_LOSS_HD float ds_loss_ce_grad(float p, bool is_target, float wt, float w_total, float wc, float one_minus_eps,
-                            float eps_over_c) {
+                                 float eps_over_c) {
   const float g = one_minus_eps * wt * (is_target ? p - 1.0f : p);
-  return eps_over_c == 0.0f ? g : g + eps_over_c * (w_total * p - wc);
+  const float with_smoothing = g + eps_over_c * (w_total * p - wc);
+  return eps_over_c == 0.0f ? g : with_smoothing;
 }
 
 // Softmax focal loss (multi-class form, defined in docs/kernels/losses.md): with logp_t = x_t - lse,

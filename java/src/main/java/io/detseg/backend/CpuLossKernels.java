@@ -74,4 +74,16 @@ final class CpuLossKernels implements LossKernels {
         reduction, out.address(), gradInput.address());
     return bad;
   }
+
+  @Override
+  public void rowsHalfSquared(Tensor p, Tensor t, long n, long k, Tensor reg, Tensor out) {
+    CpuLossNative.rowsHalfSquaredForward(p.address(), t.address(), n, k, reg.item(), out.address());
+  }
+
+  @Override
+  public void rowsHalfSquaredBackward(Tensor p, Tensor t, long n, long k, Tensor gradOutput, boolean gradElementwise,
+      float divisor, Tensor gradInput) {
+    CpuLossNative.rowsHalfSquaredBackward(p.address(), t.address(), n, k, gradOutput.address(), gradElementwise,
+        divisor, gradInput.address());
+  }
 }

@@ -34,4 +34,9 @@ final class CpuLossNative {
       long pwMid, float a, float b, long n, int reduction, long out, long gradIn);
 
   static native long firstOutsideUnit(long x, long n);
+
+  static native void rowsHalfSquaredForward(long p, long t, long n, long k, float reg, long out);
+
+  static native void rowsHalfSquaredBackward(long p, long t, long n, long k, long gradOut, boolean gradElementwise,
+      float divisor, long gradIn);
 }

@@ -61,4 +61,11 @@ public interface LossKernels {
 
   /** Forward and gradient (for a unit upstream gradient) in one pass; returns as pointwiseLoss. */
   long pointwiseLossFused(Pointwise p, int reduction, Tensor out, Tensor gradInput);
+
+  /** out[i] = 0.5 sum_k (p[i, k] - t[i, k])^2 + reg for p, t [n, k]; reg is a 0-d tensor on this device. */
+  void rowsHalfSquared(Tensor p, Tensor t, long n, long k, Tensor reg, Tensor out);
+
+  /** gradInput[i, k] = (p - t)[i, k] * gradOutput[i or 0] / divisor. */
+  void rowsHalfSquaredBackward(Tensor p, Tensor t, long n, long k, Tensor gradOutput, boolean gradElementwise,
+      float divisor, Tensor gradInput);
 }

@@ -362,6 +362,101 @@ public final class Losses {
     return pointwiseBackward(op, gradOutput, pw(op, Pointwise.MSE, input, target, null, null, 1.0f, 0), reduction);
   }
 
+  // ---- R-CNN box regression (L2 with weight regularization) ---------------------------------------
+
+  /** The two gradients of {@link #rcnnBoxRegressionLoss}. */
+  public record InputAndWeightGrads(Tensor gradInput, Tensor gradWeight) implements AutoCloseable {
+    @Override
+    public void close() {
+      gradInput.close();
+      gradWeight.close();
+    }
+  }
+
+  /**
+   * R-CNN's bounding-box regressor objective (Girshick et al. 2014, appendix C), defined in
+   * docs/kernels/losses.md: predictions input [N, K] (K = 4 box deltas d(P) = w^T phi(P)), targets
+   * [N, K], the regressor's parameters weight (any shape) and lambda (R-CNN: 1000):
+   * sum = 0.5 * sum (target - input)^2 + lambda * ||weight||^2; none = per row
+   * 0.5 * ||target_i - input_i||^2 + lambda * ||weight||^2 / N (so sum(none) = sum); mean = sum / N.
+   */
+  public static Tensor rcnnBoxRegressionLoss(Tensor input, Tensor target, Tensor weight, float lambda,
+      Reduction reduction) {
+    String op = "rcnn_box_regression_loss";
+    rcnnArgs(op, input, target, weight, lambda, reduction);
+    Device d = input.device();
+    long n = input.size(0);
+    long k = input.size(1);
+    if (n == 0) {
+      return LossArgs.emptyLoss(d, reduction, new long[] {0});
+    }
+    float perRow = reduction == Reduction.SUM ? 1.0f : 1.0f / n;
+    try (Tensor reg = pointwise(op, new Pointwise(Pointwise.MSE, weight, null, null, null,
+        reduction == Reduction.SUM ? lambda : lambda / n, 0, weight.numel()), Reduction.SUM)) {
+      if (reduction == Reduction.NONE) {
+        Tensor out = Tensor.empty(d, DType.FLOAT32, n);
+        input.backend().loss().rowsHalfSquared(input, target, n, k, reg, out);
+        return out;
+      }
+      try (Tensor data = pointwise(op, new Pointwise(Pointwise.MSE, input, target, null, null, 0.5f * perRow, 0,
+          input.numel()), Reduction.SUM)) {
+        return Ops.add(data, reg);
+      }
+    }
+  }
+
+  /** Gradients of rcnnBoxRegressionLoss with respect to input and weight. */
+  public static InputAndWeightGrads rcnnBoxRegressionLossBackward(Tensor gradOutput, Tensor input, Tensor target,
+      Tensor weight, float lambda, Reduction reduction) {
+    String op = "rcnn_box_regression_loss_backward";
+    rcnnArgs(op, input, target, weight, lambda, reduction);
+    long n = input.size(0);
+    long k = input.size(1);
+    LossArgs.gradOutput(op, gradOutput, reduction, new long[] {n}, input);
+    Device d = input.device();
+    Tensor gi = Tensor.empty(d, DType.FLOAT32, input.shape());
+    Tensor gw = Tensor.zeros(d, DType.FLOAT32, weight.shape());
+    if (n == 0) {
+      return new InputAndWeightGrads(gi, gw);
+    }
+    input.backend().loss().rowsHalfSquaredBackward(input, target, n, k, gradOutput, reduction == Reduction.NONE,
+        reduction == Reduction.MEAN ? (float) n : 1.0f, gi);
+    if (weight.numel() > 0) {
+      // d/dw of a * ||w||^2 times the upstream scalar: pointwise MSE (against 0) backward with reduction sum.
+      float a = reduction == Reduction.SUM ? lambda : lambda / n;
+      Pointwise reg = new Pointwise(Pointwise.MSE, weight, null, null, null, a, 0, weight.numel());
+      gw.close();
+      if (reduction == Reduction.NONE) {
+        try (Tensor total = Ops.sum(gradOutput)) {
+          gw = pointwiseBackward(op, total, reg, Reduction.SUM);
+        }
+      } else {
+        gw = pointwiseBackward(op, gradOutput, reg, Reduction.SUM);
+      }
+    }
+    return new InputAndWeightGrads(gi, gw);
+  }
+
+  private static void rcnnArgs(String op, Tensor input, Tensor target, Tensor weight, float lambda,
+      Reduction reduction) {
+    LossArgs.reduction(op, reduction);
+    Checks.dtype(op, "input", input, DType.FLOAT32);
+    Checks.dtype(op, "target", target, DType.FLOAT32);
+    Checks.dtype(op, "weight", weight, DType.FLOAT32);
+    Checks.sameDevice(op, "target", target, "input", input);
+    Checks.sameDevice(op, "weight", weight, "input", input);
+    if (input.dim() != 2) {
+      throw new IllegalArgumentException(op + ": argument 'input': expected shape [N, K] but got "
+          + Shapes.format(input.shape()));
+    }
+    Checks.sameShape(op, "target", target, "input", input);
+    Checks.atMostInt(op, "input.size(1)", input.size(1));
+    LossArgs.finite(op, "lambda", lambda);
+    if (lambda < 0) {
+      throw new IllegalArgumentException(op + ": argument 'lambda': expected a value >= 0 but got " + lambda);
+    }
+  }
+
   // ---- pointwise plumbing ------------------------------------------------------------------------------
 
   /** Checks and packs a pointwise loss of input against a same-shape float32 target. */

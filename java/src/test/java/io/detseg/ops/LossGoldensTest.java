@@ -107,7 +107,24 @@ class LossGoldensTest {
         (g, in, r) -> Losses.l1LossBackward(g, in.input(), in.target(), r), 1e-6, 1e-6));
     c.add(new Case("mse", (in, r) -> Losses.mseLoss(in.input(), in.target(), r),
         (g, in, r) -> Losses.mseLossBackward(g, in.input(), in.target(), r), 1e-6, 1e-6));
+    c.add(new Case("rcnn_l2_lambda10", (in, r) -> Losses.rcnnBoxRegressionLoss(in.input(), in.target(), in.weight(),
+        10f, r), (g, in, r) -> Losses.rcnnBoxRegressionLossBackward(g, in.input(), in.target(), in.weight(), 10f, r)
+            .gradInput(), 1e-6, 1e-6));
     return c;
+  }
+
+  @ParameterizedTest
+  @MethodSource("io.detseg.Devices#all")
+  void rcnnWeightGradientMatchesPyTorch(Device d) {
+    Devices.assumeUsable(d);
+    String name = "rcnn_l2_lambda10";
+    try (Scope s = Scope.open()) {
+      for (Reduction r : Reduction.values()) {
+        Tensor gw = Losses.rcnnBoxRegressionLossBackward(golden(d, name, "go_" + r.label()), golden(d, name, "input"),
+            golden(d, name, "target"), golden(d, name, "weight"), 10f, r).gradWeight();
+        assertClose(golden(d, name, "gradw_" + r.label()), gw, 1e-6, 1e-6, name + " weight grad " + r.label());
+      }
+    }
   }
 
   static Stream<Arguments> casesOnDevices() {

@@ -251,4 +251,21 @@ final class CudaLossKernels implements LossKernels {
       return checks ? readBadFlag(bad) : -1;
     }
   }
+
+  // ---- R-CNN box-regression L2 -------------------------------------------------------------------------
+
+  @Override
+  public void rowsHalfSquared(Tensor p, Tensor t, long n, long k, Tensor reg, Tensor out) {
+    backend.launch("ds_loss_rows_half_sq_fwd_f32", Dim3.of((int) Math.max(1, Math.min((n + BLOCK - 1) / BLOCK,
+        MAX_ELEMENTWISE_GRID))), Dim3.of(BLOCK), 0, new KernelArgs().pointer(p.address()).pointer(t.address()).i64(n)
+        .i32((int) k).pointer(reg.address()).pointer(out.address()));
+  }
+
+  @Override
+  public void rowsHalfSquaredBackward(Tensor p, Tensor t, long n, long k, Tensor gradOutput, boolean gradElementwise,
+      float divisor, Tensor gradInput) {
+    backend.launch("ds_loss_rows_half_sq_bwd_f32", Dim3.of(elementwiseGrid(n * k)), Dim3.of(BLOCK), 0,
+        new KernelArgs().pointer(p.address()).pointer(t.address()).i64(n).i32((int) k).pointer(gradOutput.address())
+            .i32(gradElementwise ? 1 : 0).f32(divisor).pointer(gradInput.address()));
+  }
 }

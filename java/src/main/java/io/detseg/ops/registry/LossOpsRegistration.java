@@ -25,6 +25,7 @@ final class LossOpsRegistration {
   static void registerAll() {
     registerClassification();
     registerPointwise();
+    registerRegression();
   }
 
   private static void registerClassification() {
@@ -165,6 +166,23 @@ final class LossOpsRegistration {
         (in, p) -> Map.of("output", Losses.mseLoss(in.get("input"), in.get("target"), reduction("mse_loss", p))),
         (in, p, out, g) -> Map.of("input", Losses.mseLossBackward(g.get("output"), in.get("input"),
             in.get("target"), reduction("mse_loss", p)))));
+  }
+
+  static void registerRegression() {
+    OpRegistry.register(new OpSpec("rcnn_box_regression_loss",
+        "R-CNN box regressor objective: 0.5 sum (target - input)^2 + lambda ||weight||^2 (input, target [N,K];"
+            + " weight = the regressor's parameters, any shape); none: per row with lambda ||w||^2 / N",
+        List.of("input", "target", "weight"), List.of("input", "weight"),
+        List.of(new ParamSpec("lambda", ParamSpec.Type.FLOAT, "1000.0", "ridge coefficient (R-CNN: 1000)"),
+            new ParamSpec("reduction", ParamSpec.Type.STRING, "sum", "'none' | 'mean' | 'sum'")),
+        List.of("output"),
+        (in, p) -> Map.of("output", Losses.rcnnBoxRegressionLoss(in.get("input"), in.get("target"), in.get("weight"),
+            p.getFloat("lambda"), reduction("rcnn_box_regression_loss", p))),
+        (in, p, out, g) -> {
+          Losses.InputAndWeightGrads r = Losses.rcnnBoxRegressionLossBackward(g.get("output"), in.get("input"),
+              in.get("target"), in.get("weight"), p.getFloat("lambda"), reduction("rcnn_box_regression_loss", p));
+          return Map.of("input", r.gradInput(), "weight", r.gradWeight());
+        }));
   }
 
   static int parseInt(String op, String param, String text) {
