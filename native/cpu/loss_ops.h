@@ -82,6 +82,26 @@ void pointwise_loss_fused_f32(const PointwiseArgs& p, int reduction, float* out,
 // Number of i with x[i] outside [0, 1] (NaN not counted); the first such index in *first (or -1).
 int64_t count_outside_unit_f32(const float* x, int64_t n, int64_t* first);
 
+// ---- region losses (Dice, Jaccard) --------------------------------------------------------------------
+enum RegionMode : int { kRegionBinary = 0, kRegionMulticlass = 1, kRegionMultilabel = 2 };
+
+struct RegionArgs {
+  const float* x;      // [n, c, s]
+  const float* tf;     // binary / multilabel targets (flat index as x)
+  const int32_t* ti;   // multiclass targets [n, s]
+  int64_t n, c, s;
+  int mode, from_logits, has_ignore;
+  int32_t ignore_index;
+  int kind;            // DS_LOSS_DICE / DS_LOSS_JACCARD
+  float smooth, eps;
+  int log_loss;
+};
+
+// Forward: out[c] (none) or out[0]. Returns the smallest bad multiclass target position, or -1.
+int64_t region_loss_fwd_f32(const RegionArgs& a, int reduction, float* out);
+// Backward: grad_in [n, c, s] for the upstream gradient go ([c] for none, else one value).
+int64_t region_loss_bwd_f32(const RegionArgs& a, int reduction, const float* go, float* grad_in);
+
 // ---- R-CNN's box-regression L2 ----------------------------------------------------------------------
 // out[i] = 0.5 sum_k (p[i, k] - t[i, k])^2 + reg for i < n (p, t: [n, k]).
 void rows_half_sq_fwd_f32(const float* p, const float* t, int64_t n, int64_t k, float reg, float* out);

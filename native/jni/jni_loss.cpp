@@ -43,9 +43,48 @@ detseg::cpu::PointwiseArgs pw(jint kind, jlong x, jlong t, jlong w, jlong w_inne
   p.n = n;
   return p;
 }
+detseg::cpu::RegionArgs region(jlong x, jlong tf, jlong ti, jlong n, jlong c, jlong s, jint mode, jboolean from_logits,
+                               jboolean has_ignore, jint ignore_index, jint kind, jfloat smooth, jfloat eps,
+                               jboolean log_loss) {
+  detseg::cpu::RegionArgs a;
+  a.x = cf(x);
+  a.tf = cf(tf);
+  a.ti = ci(ti);
+  a.n = n;
+  a.c = c;
+  a.s = s;
+  a.mode = mode;
+  a.from_logits = from_logits ? 1 : 0;
+  a.has_ignore = has_ignore ? 1 : 0;
+  a.ignore_index = ignore_index;
+  a.kind = kind;
+  a.smooth = smooth;
+  a.eps = eps;
+  a.log_loss = log_loss ? 1 : 0;
+  return a;
+}
 }  // namespace
 
 extern "C" {
+
+JNIEXPORT jlong JNICALL Java_io_detseg_backend_CpuLossNative_regionLossForward(
+    JNIEnv*, jclass, jlong x, jlong tf, jlong ti, jlong n, jlong c, jlong s, jint mode, jboolean from_logits,
+    jboolean has_ignore, jint ignore_index, jint kind, jfloat smooth, jfloat eps, jboolean log_loss, jint reduction,
+    jlong out) {
+  return detseg::cpu::region_loss_fwd_f32(
+      region(x, tf, ti, n, c, s, mode, from_logits, has_ignore, ignore_index, kind, smooth, eps, log_loss), reduction,
+      f(out));
+}
+
+JNIEXPORT jlong JNICALL Java_io_detseg_backend_CpuLossNative_regionLossBackward(
+    JNIEnv*, jclass, jlong x, jlong tf, jlong ti, jlong n, jlong c, jlong s, jint mode, jboolean from_logits,
+    jboolean has_ignore, jint ignore_index, jint kind, jfloat smooth, jfloat eps, jboolean log_loss, jint reduction,
+    jlong grad_out, jlong grad_in) {
+  return detseg::cpu::region_loss_bwd_f32(
+      region(x, tf, ti, n, c, s, mode, from_logits, has_ignore, ignore_index, kind, smooth, eps, log_loss), reduction,
+      cf(grad_out), f(grad_in));
+}
+
 
 JNIEXPORT jlong JNICALL Java_io_detseg_backend_CpuLossNative_softmaxLossForward(
     JNIEnv*, jclass, jlong x, jlong target, jlong weight, jlong n, jlong c, jlong s, jint ignore_index, jint mode,

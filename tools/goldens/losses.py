@@ -85,6 +85,43 @@ def balanced_bce_ref(x, t, beta, reduction):
     return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
 
 
+def region_ref(kind, x, t, mode, from_logits=True, smooth=0.0, eps=1e-7, log_loss=False, ignore=None,
+               reduction="mean"):
+    """Dice / Jaccard with segmentation_models_pytorch's DiceLoss / JaccardLoss semantics (docs/kernels/losses.md),
+    written here from those semantics."""
+    bs, c = x.shape[0], x.shape[1]
+    p = x
+    if from_logits:
+        p = x.log_softmax(1).exp() if mode == "multiclass" else F.logsigmoid(x).exp()
+    if mode == "multiclass":
+        yt = t.reshape(bs, -1)
+        yp = p.reshape(bs, c, -1)
+        if ignore is not None:
+            m = yt != ignore
+            yp = yp * m.unsqueeze(1)
+            yt = F.one_hot((yt * m).long(), c).permute(0, 2, 1) * m.unsqueeze(1)
+        else:
+            yt = F.one_hot(yt.long(), c).permute(0, 2, 1)
+    else:
+        shape = (bs, 1, -1) if mode == "binary" else (bs, c, -1)
+        yt = t.reshape(shape)
+        yp = p.reshape(shape)
+        if ignore is not None:
+            m = yt != ignore
+            yp = yp * m
+            yt = yt * m
+    yt = yt.to(yp.dtype)
+    inter = (yp * yt).sum((0, 2))
+    card = (yp + yt).sum((0, 2))
+    if kind == "dice":
+        score = (2 * inter + smooth) / (card + smooth).clamp_min(eps)
+    else:
+        score = (inter + smooth) / (card - inter + smooth).clamp_min(eps)
+    loss = -torch.log(score.clamp_min(eps)) if log_loss else 1.0 - score
+    loss = loss * (yt.sum((0, 2)) > 0).to(loss.dtype)
+    return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
+
+
 def main():
     family_dir(FAMILY)
     g = torch.Generator().manual_seed(1234)
@@ -187,6 +224,41 @@ def main():
         run(name, lambda xi, r, b=beta: F.smooth_l1_loss(xi, tt, reduction=r, beta=b), x, {"target": tt})
     run("l1", lambda xi, r: F.l1_loss(xi, tt, reduction=r), x, {"target": tt})
     run("mse", lambda xi, r: F.mse_loss(xi, tt, reduction=r), x, {"target": tt})
+
+    # ---- region losses ----------------------------------------------------------------------------------
+    x = torch.randn(2, 4, 5, 6, generator=g) * 2
+    t = torch.randint(0, 3, (2, 5, 6), generator=g)  # class 3 absent: its loss is masked to 0
+    run("dice_multiclass", lambda xi, r: region_ref("dice", xi, t, "multiclass", reduction=r), x, {"target": t})
+    run("jaccard_multiclass", lambda xi, r: region_ref("jaccard", xi, t, "multiclass", reduction=r), x, {"target": t})
+    ti = t.clone()
+    ti[0, 0, :] = 255
+    run("dice_multiclass_ii_smooth_log", lambda xi, r: region_ref("dice", xi, ti, "multiclass", smooth=1.0,
+                                                                  log_loss=True, ignore=255, reduction=r), x,
+        {"target": ti})
+    x = torch.randn(3, 1, 8, 8, generator=g) * 2
+    tb = (torch.rand(3, 8, 8, generator=g) > 0.6).float()
+    run("dice_binary", lambda xi, r: region_ref("dice", xi, tb, "binary", reduction=r), x, {"target": tb})
+    run("jaccard_binary_smooth", lambda xi, r: region_ref("jaccard", xi, tb, "binary", smooth=0.5, reduction=r), x,
+        {"target": tb})
+    xp = torch.rand(3, 1, 8, 8, generator=g) * 0.9 + 0.05
+    run("dice_binary_probs", lambda xi, r: region_ref("dice", xi, tb, "binary", from_logits=False, reduction=r), xp,
+        {"target": tb})
+    x = torch.randn(2, 3, 4, 5, generator=g) * 2
+    tl = (torch.rand(2, 3, 4, 5, generator=g) > 0.5).float()
+    tl[0, 1, 0, :] = -1.0
+    tl[:, 2] = 0.0  # channel 2 empty
+    run("dice_multilabel_ii", lambda xi, r: region_ref("dice", xi, tl, "multilabel", ignore=-1, reduction=r), x,
+        {"target": tl})
+    run("jaccard_multilabel_log", lambda xi, r: region_ref("jaccard", xi, tl, "multilabel", log_loss=True,
+                                                           ignore=-1, reduction=r), x, {"target": tl})
+    # compound: beta * region + (1 - beta) * distribution (CE or BCE with logits)
+    x = torch.randn(2, 4, 5, 6, generator=g) * 2
+    run("compound_dice_ce", lambda xi, r: 0.7 * region_ref("dice", xi, t, "multiclass", reduction=r)
+        + 0.3 * F.cross_entropy(xi, t, reduction=r), x, {"target": t}, reductions=("mean", "sum"))
+    x = torch.randn(3, 1, 8, 8, generator=g) * 2
+    run("compound_jaccard_bce", lambda xi, r: 0.4 * region_ref("jaccard", xi, tb, "binary", reduction=r)
+        + 0.6 * F.binary_cross_entropy_with_logits(xi, tb.reshape(xi.shape), reduction=r), x, {"target": tb},
+        reductions=("mean", "sum"))
 
     # ---- R-CNN box regression: 0.5 sum (t - p)^2 + lambda ||w||^2 (docs/kernels/losses.md) ------------
     x = torch.randn(7, 4, generator=g)

@@ -360,6 +360,47 @@ DS_LOSS_HD float ds_loss_softmax_focal_factor(float logp_t, float a, float gamma
   return a * (ds_loss_qpow<0>(q, gamma) - second);
 }
 
+// ---- region losses (Dice, Jaccard) -------------------------------------------------------------------
+// segmentation_models_pytorch's DiceLoss / JaccardLoss semantics, per class c, from the sums over the
+// batch and all positions I = sum p t, P = sum p, T = sum t (p: probabilities, t: targets, both
+// masked by ignore_index):
+//   dice    = (2 I + smooth) / max(P + T + smooth, eps)
+//   jaccard = (I + smooth) / max(P + T - I + smooth, eps)
+//   loss_c  = (log_loss ? -log(max(score, eps)) : 1 - score) * [T > 0]
+#define DS_LOSS_DICE 0
+#define DS_LOSS_JACCARD 1
+
+DS_LOSS_HD float ds_loss_region_den(int kind, float i, float p, float t, float smooth) {
+  return kind == DS_LOSS_DICE ? (p + t) + smooth : ((p + t) - i) + smooth;
+}
+DS_LOSS_HD float ds_loss_region_score(int kind, float i, float p, float t, float smooth, float eps) {
+  const float num = kind == DS_LOSS_DICE ? 2.0f * i + smooth : i + smooth;
+  const float den = ds_loss_region_den(kind, i, p, t, smooth);
+  return num / (den < eps ? eps : den);
+}
+DS_LOSS_HD float ds_loss_region_class_loss(int kind, float i, float p, float t, float smooth, float eps, int log_loss) {
+  const float score = ds_loss_region_score(kind, i, p, t, smooth, eps);
+  const float l = log_loss ? -ds_loss_log(score < eps ? eps : score) : 1.0f - score;
+  return t > 0.0f ? l : 0.0f;
+}
+// The gradient of r * loss_c with respect to each masked probability p of class c is a t + b (t the
+// element's target), with, for D = max(den, eps) and ind = [den >= eps] (clamp_min's backward):
+//   dice:    d score / d p = 2 t / D - score ind / D
+//   jaccard: d score / d p = t / D - score ind (1 - t) / D
+// times d loss / d score = -1 (or -1/score for log_loss when score >= eps, else 0) and [T > 0].
+DS_LOSS_HD void ds_loss_region_class_coef(int kind, float i, float p, float t, float smooth, float eps, int log_loss,
+                                          float r, float* a, float* b) {
+  const float den = ds_loss_region_den(kind, i, p, t, smooth);
+  const float d = den < eps ? eps : den;
+  const float ind = den >= eps ? 1.0f : 0.0f;
+  const float score = ds_loss_region_score(kind, i, p, t, smooth, eps);
+  const float dl = log_loss ? (score >= eps ? -1.0f / score : 0.0f) : -1.0f;
+  const float k = t > 0.0f ? r * dl : 0.0f;
+  const float sb = -score * ind / d;
+  *a = kind == DS_LOSS_DICE ? k * (2.0f / d) : k * (1.0f / d - sb);
+  *b = k * sb;
+}
+
 // ---- class-index targets ---------------------------------------------------------------------------
 // A target is used when it is in [0, C) and not ignore_index; ignore_index wins even inside [0, C).
 // Anything else is an error the kernels report (the smallest bad position) instead of reading out of

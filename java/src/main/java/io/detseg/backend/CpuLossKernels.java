@@ -86,4 +86,20 @@ final class CpuLossKernels implements LossKernels {
     CpuLossNative.rowsHalfSquaredBackward(p.address(), t.address(), n, k, gradOutput.address(), gradElementwise,
         divisor, gradInput.address());
   }
+
+  @Override
+  public long regionLoss(Region r, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s,
+      int reduction, Tensor out) {
+    return CpuLossNative.regionLossForward(x.address(), addr(floatTarget), addr(intTarget), n, c, s, r.mode(),
+        r.fromLogits(), r.hasIgnore(), r.ignoreIndex(), r.kind(), r.smooth(), r.eps(), r.logLoss(), reduction,
+        out.address());
+  }
+
+  @Override
+  public long regionLossBackward(Region r, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s,
+      int reduction, Tensor gradOutput, Tensor gradInput) {
+    return CpuLossNative.regionLossBackward(x.address(), addr(floatTarget), addr(intTarget), n, c, s, r.mode(),
+        r.fromLogits(), r.hasIgnore(), r.ignoreIndex(), r.kind(), r.smooth(), r.eps(), r.logLoss(), reduction,
+        gradOutput.address(), gradInput.address());
+  }
 }

@@ -39,4 +39,11 @@ final class CpuLossNative {
 
   static native void rowsHalfSquaredBackward(long p, long t, long n, long k, long gradOut, boolean gradElementwise,
       float divisor, long gradIn);
+
+  static native long regionLossForward(long x, long tf, long ti, long n, long c, long s, int mode, boolean fromLogits,
+      boolean hasIgnore, int ignoreIndex, int kind, float smooth, float eps, boolean logLoss, int reduction, long out);
+
+  static native long regionLossBackward(long x, long tf, long ti, long n, long c, long s, int mode,
+      boolean fromLogits, boolean hasIgnore, int ignoreIndex, int kind, float smooth, float eps, boolean logLoss,
+      int reduction, long gradOut, long gradIn);
 }

@@ -23,6 +23,19 @@ public interface LossKernels {
     public static final int FOCAL = 1;
   }
 
+  /**
+   * A region loss (segmentation_models_pytorch's DiceLoss / JaccardLoss semantics): mode BINARY,
+   * MULTICLASS or MULTILABEL; kind DICE or JACCARD; ignoreIndex used when hasIgnore.
+   */
+  record Region(int mode, int kind, boolean fromLogits, boolean hasIgnore, int ignoreIndex, float smooth, float eps,
+      boolean logLoss) {
+    public static final int BINARY = 0;
+    public static final int MULTICLASS = 1;
+    public static final int MULTILABEL = 2;
+    public static final int DICE = 0;
+    public static final int JACCARD = 1;
+  }
+
   /** A weight broadcast over a flat tensor as w[(i / inner) % mid]; w null means no weight. */
   record Broadcast(Tensor w, long inner, long mid) {}
 
@@ -68,4 +81,15 @@ public interface LossKernels {
   /** gradInput[i, k] = (p - t)[i, k] * gradOutput[i or 0] / divisor. */
   void rowsHalfSquaredBackward(Tensor p, Tensor t, long n, long k, Tensor gradOutput, boolean gradElementwise,
       float divisor, Tensor gradInput);
+
+  /**
+   * Region loss of predictions x [n, c, s]; targets: floatTarget (binary / multilabel, indexed as x) or
+   * intTarget [n, s] (multiclass), the other null. out: [c] (NONE) or 0-d.
+   */
+  long regionLoss(Region spec, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s, int reduction,
+      Tensor out);
+
+  /** gradOutput: [c] for NONE, else 0-d; gradInput [n, c, s]. */
+  long regionLossBackward(Region spec, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s,
+      int reduction, Tensor gradOutput, Tensor gradInput);
 }

@@ -63,6 +63,41 @@ class LossBadInputTest {
 
   @ParameterizedTest
   @MethodSource("devices")
+  void regionLossArgumentsAndTargets(Device d) {
+    Devices.assumeUsable(d);
+    try (Scope s = Scope.open()) {
+      RegionLosses.Options def = RegionLosses.Options.defaults();
+      Tensor x = Tensor.of(d, new float[2 * 3 * 4], 2, 3, 4);
+      Tensor t = Tensor.of(d, new int[] {0, 1, 2, 0, 1, 5, 2, 0}, 2, 4);
+      expect(() -> RegionLosses.diceLoss(x, t, RegionLosses.Mode.MULTICLASS, def, Reduction.MEAN),
+          "dice_loss: argument 'target': expected class indices in [0, 3)", "got 5", "position 5");
+      expect(() -> RegionLosses.jaccardLossBackward(Tensor.scalar(d, 1f), x, t, RegionLosses.Mode.MULTICLASS, def,
+          Reduction.MEAN), "got 5");
+      expect(() -> RegionLosses.diceLoss(x, Tensor.of(d, new float[24], 2, 3, 4), RegionLosses.Mode.BINARY, def,
+          Reduction.MEAN), "expected shape [N, 1, d...] in mode binary");
+      expect(() -> RegionLosses.diceLoss(x, Tensor.of(d, new float[8], 2, 4), RegionLosses.Mode.MULTILABEL, def,
+          Reduction.MEAN), "argument 'target': expected shape [2, 3, 4]");
+      expect(() -> RegionLosses.diceLoss(x, Tensor.of(d, new float[8], 2, 4), RegionLosses.Mode.MULTICLASS, def,
+          Reduction.MEAN), "argument 'target': expected dtype int32");
+      expect(() -> RegionLosses.Mode.parse("dice_loss", "multi"), "expected 'binary', 'multiclass' or 'multilabel'");
+      expect(() -> RegionLosses.compoundLoss(x, Tensor.of(d, new int[8], 2, 4), RegionLosses.Mode.MULTICLASS, false,
+          0.5f, def, Reduction.NONE), "compound_loss: argument 'reduction': expected 'mean' or 'sum'");
+      expect(() -> RegionLosses.compoundLoss(x, Tensor.of(d, new int[8], 2, 4), RegionLosses.Mode.MULTICLASS, false,
+          1.5f, def, Reduction.MEAN), "argument 'beta'");
+      // no pixels: every class absent, loss 0
+      Tensor e = Tensor.of(d, new float[0], 2, 3, 0);
+      assertEquals(0f, RegionLosses.diceLoss(e, Tensor.of(d, new int[0], 2, 0), RegionLosses.Mode.MULTICLASS, def,
+          Reduction.MEAN).item());
+      // NaN logits: NaN loss
+      float[] nan = new float[24];
+      nan[7] = Float.NaN;
+      assertTrue(Float.isNaN(RegionLosses.diceLoss(Tensor.of(d, nan, 2, 3, 4), Tensor.of(d, new int[8], 2, 4),
+          RegionLosses.Mode.MULTICLASS, def, Reduction.MEAN).item()));
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("devices")
   void probabilitiesOutsideTheUnitIntervalAreRejected(Device d) {
     Devices.assumeUsable(d);
     try (Scope s = Scope.open()) {

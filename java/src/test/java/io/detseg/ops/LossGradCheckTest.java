@@ -127,6 +127,62 @@ class LossGradCheckTest {
 
   @ParameterizedTest
   @MethodSource("devices")
+  void regionLosses(Device d) {
+    Devices.assumeUsable(d);
+    Random rnd = new Random(15);
+    try (Scope s = Scope.open()) {
+      int[] tv = classes(rnd, 2 * 6, 3);
+      tv[4] = 9;  // ignored
+      Tensor tmc = Tensor.of(d, tv, 2, 6);
+      Tensor tb = Tensor.of(d, binary(rnd, 2 * 6, 0.5), 2, 1, 6);
+      float[] mlv = binary(rnd, 2 * 3 * 4, 0.5);
+      mlv[3] = -1;  // ignored
+      Tensor tml = Tensor.of(d, mlv, 2, 3, 4);
+      for (boolean jaccard : new boolean[] {false, true}) {
+        for (boolean log : new boolean[] {false, true}) {
+          RegionLosses.Options o = new RegionLosses.Options(true, 0.5f, 1e-7f, log, 9);
+          RegionLosses.Options ob = new RegionLosses.Options(true, 0.5f, 1e-7f, log, null);
+          RegionLosses.Options om = new RegionLosses.Options(true, 0f, 1e-7f, log, -1);
+          String k = (jaccard ? "jaccard" : "dice") + (log ? " log" : "");
+          check(k + " multiclass", d, gaussian(rnd, 2 * 3 * 6, 1.5), new long[] {2, 3, 6},
+              (x, r) -> region(jaccard, x, tmc, RegionLosses.Mode.MULTICLASS, o, r),
+              (g, x, r) -> regionBackward(jaccard, g, x, tmc, RegionLosses.Mode.MULTICLASS, o, r));
+          check(k + " binary", d, gaussian(rnd, 12, 1.5), new long[] {2, 1, 6},
+              (x, r) -> region(jaccard, x, tb, RegionLosses.Mode.BINARY, ob, r),
+              (g, x, r) -> regionBackward(jaccard, g, x, tb, RegionLosses.Mode.BINARY, ob, r));
+          check(k + " multilabel", d, gaussian(rnd, 24, 1.5), new long[] {2, 3, 4},
+              (x, r) -> region(jaccard, x, tml, RegionLosses.Mode.MULTILABEL, om, r),
+              (g, x, r) -> regionBackward(jaccard, g, x, tml, RegionLosses.Mode.MULTILABEL, om, r));
+        }
+      }
+      RegionLosses.Options probs = new RegionLosses.Options(false, 1f, 1e-7f, false, null);
+      check("dice binary probabilities", d, uniform(rnd, 12, 0.1, 0.9), new long[] {2, 1, 6},
+          (x, r) -> region(false, x, tb, RegionLosses.Mode.BINARY, probs, r),
+          (g, x, r) -> regionBackward(false, g, x, tb, RegionLosses.Mode.BINARY, probs, r));
+      RegionLosses.Options def = RegionLosses.Options.defaults();
+      for (Reduction r : new Reduction[] {Reduction.MEAN, Reduction.SUM}) {
+        int[] tv2 = classes(rnd, 12, 3);
+        Tensor t2 = Tensor.of(d, tv2, 2, 6);
+        GradCheck.check("compound " + r.label(), d, gaussian(rnd, 36, 1.5), new long[] {2, 3, 6},
+            x -> RegionLosses.compoundLoss(x, t2, RegionLosses.Mode.MULTICLASS, false, 0.6f, def, r),
+            (g, x) -> RegionLosses.compoundLossBackward(g, x, t2, RegionLosses.Mode.MULTICLASS, false, 0.6f, def, r),
+            H, TOL);
+      }
+    }
+  }
+
+  private static Tensor region(boolean jaccard, Tensor x, Tensor t, RegionLosses.Mode m, RegionLosses.Options o,
+      Reduction r) {
+    return jaccard ? RegionLosses.jaccardLoss(x, t, m, o, r) : RegionLosses.diceLoss(x, t, m, o, r);
+  }
+
+  private static Tensor regionBackward(boolean jaccard, Tensor g, Tensor x, Tensor t, RegionLosses.Mode m,
+      RegionLosses.Options o, Reduction r) {
+    return jaccard ? RegionLosses.jaccardLossBackward(g, x, t, m, o, r) : RegionLosses.diceLossBackward(g, x, t, m, o, r);
+  }
+
+  @ParameterizedTest
+  @MethodSource("devices")
   void regressionLosses(Device d) {
     Devices.assumeUsable(d);
     Random rnd = new Random(14);

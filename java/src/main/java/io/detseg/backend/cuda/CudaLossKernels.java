@@ -268,4 +268,68 @@ final class CudaLossKernels implements LossKernels {
         new KernelArgs().pointer(p.address()).pointer(t.address()).i64(n).i32((int) k).pointer(gradOutput.address())
             .i32(gradElementwise ? 1 : 0).f32(divisor).pointer(gradInput.address()));
   }
+
+  // ---- region losses -------------------------------------------------------------------------------
+
+  /** Stats grid: G chunks per class, G * C <= ~1024 blocks, G fixed by the size. */
+  private static int regionChunks(long positions, long c) {
+    long cap = Math.max(1, MAX_REDUCE_GRID / c);
+    return (int) Math.max(1, Math.min((positions + BLOCK - 1) / BLOCK, cap));
+  }
+
+  /** Launches lse (if needed) and stats; returns the partials' chunk count. */
+  private int regionStats(Allocs tmp, Region r, Tensor x, Tensor tf, Tensor ti, long n, long c, long s, long lse,
+      long partials, int chunks, long bad) {
+    long positions = n * s;
+    if (lse != 0) {
+      backend.launch("ds_loss_region_lse_f32", Dim3.of(reduceGrid(positions)), Dim3.of(BLOCK), 0,
+          new KernelArgs().pointer(x.address()).i64(n).i32((int) c).i64(s).pointer(lse));
+    }
+    backend.launch("ds_loss_region_stats_f32", Dim3.of(chunks, (int) c), Dim3.of(BLOCK), 0, new KernelArgs()
+        .pointer(x.address()).pointer(lse).pointer(addr(tf)).pointer(addr(ti)).i64(n).i32((int) c).i64(s)
+        .i32(r.mode()).i32(r.fromLogits() ? 1 : 0).i32(r.hasIgnore() ? 1 : 0).i32(r.ignoreIndex()).pointer(partials)
+        .pointer(bad));
+    return chunks;
+  }
+
+  private static boolean needsLse(Region r) {
+    return r.mode() == Region.MULTICLASS && r.fromLogits();
+  }
+
+  @Override
+  public long regionLoss(Region r, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s,
+      int reduction, Tensor out) {
+    try (Allocs tmp = new Allocs()) {
+      long bad = tmp.badFlag();
+      int chunks = regionChunks(n * s, c);
+      long lse = needsLse(r) ? tmp.alloc(4L * n * s) : 0;
+      long partials = tmp.alloc(12L * c * chunks);
+      regionStats(tmp, r, x, floatTarget, intTarget, n, c, s, lse, partials, chunks, bad);
+      backend.launch("ds_loss_region_finalize_f32", Dim3.of(1), Dim3.of(BLOCK), 0, new KernelArgs().pointer(partials)
+          .i32(chunks).i32((int) c).i32(r.kind()).f32(r.smooth()).f32(r.eps()).i32(r.logLoss() ? 1 : 0)
+          .i32(reduction).pointer(out.address()).pointer(0).pointer(0));
+      return readBadFlag(bad);
+    }
+  }
+
+  @Override
+  public long regionLossBackward(Region r, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s,
+      int reduction, Tensor gradOutput, Tensor gradInput) {
+    try (Allocs tmp = new Allocs()) {
+      long bad = tmp.badFlag();
+      int chunks = regionChunks(n * s, c);
+      long lse = needsLse(r) ? tmp.alloc(4L * n * s) : 0;
+      long partials = tmp.alloc(12L * c * chunks);
+      long coef = tmp.alloc(8L * c);
+      regionStats(tmp, r, x, floatTarget, intTarget, n, c, s, lse, partials, chunks, bad);
+      backend.launch("ds_loss_region_finalize_f32", Dim3.of(1), Dim3.of(BLOCK), 0, new KernelArgs().pointer(partials)
+          .i32(chunks).i32((int) c).i32(r.kind()).f32(r.smooth()).f32(r.eps()).i32(r.logLoss() ? 1 : 0)
+          .i32(reduction).pointer(0).pointer(gradOutput.address()).pointer(coef));
+      backend.launch("ds_loss_region_bwd_f32", Dim3.of(reduceGrid(n * s)), Dim3.of(BLOCK), 0, new KernelArgs()
+          .pointer(x.address()).pointer(lse).pointer(addr(floatTarget)).pointer(addr(intTarget)).i64(n).i32((int) c)
+          .i64(s).i32(r.mode()).i32(r.fromLogits() ? 1 : 0).i32(r.hasIgnore() ? 1 : 0).i32(r.ignoreIndex())
+          .pointer(coef).pointer(gradInput.address()));
+      return readBadFlag(bad);
+    }
+  }
 }

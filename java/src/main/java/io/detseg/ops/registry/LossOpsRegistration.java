@@ -2,6 +2,7 @@ package io.detseg.ops.registry;
 
 import io.detseg.ops.Losses;
 import io.detseg.ops.Reduction;
+import io.detseg.ops.RegionLosses;
 import java.util.List;
 import java.util.Map;
 
@@ -26,6 +27,7 @@ final class LossOpsRegistration {
     registerClassification();
     registerPointwise();
     registerRegression();
+    registerRegion();
   }
 
   private static void registerClassification() {
@@ -183,6 +185,65 @@ final class LossOpsRegistration {
               in.get("target"), in.get("weight"), p.getFloat("lambda"), reduction("rcnn_box_regression_loss", p));
           return Map.of("input", r.gradInput(), "weight", r.gradWeight());
         }));
+  }
+
+  static void registerRegion() {
+    List<ParamSpec> common = List.of(
+        new ParamSpec("mode", ParamSpec.Type.STRING, null, "'binary' | 'multiclass' | 'multilabel'"),
+        new ParamSpec("from_logits", ParamSpec.Type.BOOL, "true", "apply sigmoid (softmax for multiclass) first"),
+        new ParamSpec("smooth", ParamSpec.Type.FLOAT, "0.0", "added to numerator and denominator"),
+        new ParamSpec("eps", ParamSpec.Type.FLOAT, "1e-7", "lower bound of the denominator"),
+        new ParamSpec("log_loss", ParamSpec.Type.BOOL, "false", "-log(score) instead of 1 - score"),
+        new ParamSpec("ignore_index", ParamSpec.Type.STRING, "none", "an int target value to ignore, or none"),
+        REDUCTION_MEAN);
+    for (boolean jaccard : new boolean[] {false, true}) {
+      String name = jaccard ? "jaccard_loss" : "dice_loss";
+      OpRegistry.register(new OpSpec(name, (jaccard ? "Jaccard (soft IoU)" : "Dice")
+          + " loss, segmentation_models_pytorch semantics: input [N,C,d...]; target int32 [N,d...] (multiclass) or"
+          + " float (binary/multilabel); none = per-class losses [C]",
+          List.of("input", "target"), List.of("input"), common, List.of("output"),
+          (in, p) -> Map.of("output", jaccard
+              ? RegionLosses.jaccardLoss(in.get("input"), in.get("target"), mode(name, p), options(name, p),
+                  reduction(name, p))
+              : RegionLosses.diceLoss(in.get("input"), in.get("target"), mode(name, p), options(name, p),
+                  reduction(name, p))),
+          (in, p, out, g) -> Map.of("input", jaccard
+              ? RegionLosses.jaccardLossBackward(g.get("output"), in.get("input"), in.get("target"), mode(name, p),
+                  options(name, p), reduction(name, p))
+              : RegionLosses.diceLossBackward(g.get("output"), in.get("input"), in.get("target"), mode(name, p),
+                  options(name, p), reduction(name, p)))));
+    }
+    List<ParamSpec> compound = new java.util.ArrayList<>(common);
+    compound.add(new ParamSpec("region", ParamSpec.Type.STRING, "dice", "'dice' | 'jaccard'"));
+    compound.add(new ParamSpec("beta", ParamSpec.Type.FLOAT, "0.5", "weight of the region term, in [0, 1]"));
+    String cn = "compound_loss";
+    OpRegistry.register(new OpSpec(cn, "beta * region + (1 - beta) * distribution on logits (dice/jaccard +"
+        + " cross_entropy for multiclass, + binary_cross_entropy_with_logits otherwise); reduction mean or sum",
+        List.of("input", "target"), List.of("input"), compound, List.of("output"),
+        (in, p) -> Map.of("output", RegionLosses.compoundLoss(in.get("input"), in.get("target"), mode(cn, p),
+            jaccardRegion(cn, p), p.getFloat("beta"), options(cn, p), reduction(cn, p))),
+        (in, p, out, g) -> Map.of("input", RegionLosses.compoundLossBackward(g.get("output"), in.get("input"),
+            in.get("target"), mode(cn, p), jaccardRegion(cn, p), p.getFloat("beta"), options(cn, p),
+            reduction(cn, p)))));
+  }
+
+  private static RegionLosses.Mode mode(String op, Params p) {
+    return RegionLosses.Mode.parse(op, p.getString("mode"));
+  }
+
+  private static RegionLosses.Options options(String op, Params p) {
+    String ii = p.getString("ignore_index");
+    Integer ignore = ii.equalsIgnoreCase("none") ? null : parseInt(op, "ignore_index", ii);
+    return new RegionLosses.Options(p.getBool("from_logits"), p.getFloat("smooth"), p.getFloat("eps"),
+        p.getBool("log_loss"), ignore);
+  }
+
+  private static boolean jaccardRegion(String op, Params p) {
+    String r = p.getString("region").trim();
+    if (!r.equalsIgnoreCase("dice") && !r.equalsIgnoreCase("jaccard")) {
+      throw new IllegalArgumentException(op + ": parameter 'region': expected 'dice' or 'jaccard' but got '" + r + "'");
+    }
+    return r.equalsIgnoreCase("jaccard");
   }
 
   static int parseInt(String op, String param, String text) {
