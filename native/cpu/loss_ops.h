@@ -102,6 +102,14 @@ int64_t region_loss_fwd_f32(const RegionArgs& a, int reduction, float* out);
 // Backward: grad_in [n, c, s] for the upstream gradient go ([c] for none, else one value).
 int64_t region_loss_bwd_f32(const RegionArgs& a, int reduction, const float* go, float* grad_in);
 
+// ---- U-Net weight maps -------------------------------------------------------------------------------
+// labels [n, h, w] (0 background, > 0 instance ids): out = w_c + w0 exp(-(d1 + d2)^2 / (2 sigma^2)) on
+// background pixels with at least two instances in the image (d1, d2: Euclidean distances to the
+// nearest and second-nearest instance), w_c alone elsewhere. wc_bg < 0 selects the balanced class
+// weights N / (2 N_class) of each image. Exact distance transforms (Felzenszwalb & Huttenlocher).
+void unet_weight_map_f32(const int32_t* labels, int64_t n, int64_t h, int64_t w, float w0, float sigma, float wc_bg,
+                         float wc_fg, float* out);
+
 // ---- R-CNN's box-regression L2 ----------------------------------------------------------------------
 // out[i] = 0.5 sum_k (p[i, k] - t[i, k])^2 + reg for i < n (p, t: [n, k]).
 void rows_half_sq_fwd_f32(const float* p, const float* t, int64_t n, int64_t k, float reg, float* out);

@@ -158,4 +158,10 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_rowsHalfSquaredBackw
   detseg::cpu::rows_half_sq_bwd_f32(cf(p), cf(t), n, k, cf(grad_out), grad_elementwise ? 1 : 0, divisor, f(grad_in));
 }
 
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_unetWeightMap(JNIEnv*, jclass, jlong labels, jlong n,
+                                                                            jlong h, jlong w, jfloat w0, jfloat sigma,
+                                                                            jfloat wc_bg, jfloat wc_fg, jlong out) {
+  detseg::cpu::unet_weight_map_f32(ci(labels), n, h, w, w0, sigma, wc_bg, wc_fg, f(out));
+}
+
 }  // extern "C"

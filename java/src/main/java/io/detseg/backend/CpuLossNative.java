@@ -3,12 +3,18 @@ package io.detseg.backend;
 import io.detseg.nativelib.NativeLibrary;
 
 /** JNI entry points of the CPU loss family (native/jni/jni_loss.cpp → native/cpu/loss_*.cpp). Addresses only. */
-final class CpuLossNative {
+public final class CpuLossNative {
   static {
     NativeLibrary.ensureLoaded();
   }
 
   private CpuLossNative() {}
+
+  /** U-Net weight maps on host memory (CPU-only op; see io.detseg.ops.UnetWeightMap). */
+  public static void unetWeightMapHost(long labels, long n, long h, long w, float w0, float sigma, float wcBg,
+      float wcFg, long out) {
+    unetWeightMap(labels, n, h, w, w0, sigma, wcBg, wcFg, out);
+  }
 
   static native long softmaxLossForward(long x, long target, long weight, long n, long c, long s, int ignoreIndex,
       int mode, float labelSmoothing, float alpha, float gamma, int reduction, long out, long logProb);
@@ -46,4 +52,7 @@ final class CpuLossNative {
   static native long regionLossBackward(long x, long tf, long ti, long n, long c, long s, int mode,
       boolean fromLogits, boolean hasIgnore, int ignoreIndex, int kind, float smooth, float eps, boolean logLoss,
       int reduction, long gradOut, long gradIn);
+
+  static native void unetWeightMap(long labels, long n, long h, long w, float w0, float sigma, float wcBg, float wcFg,
+      long out);
 }

@@ -3,6 +3,7 @@ package io.detseg.ops.registry;
 import io.detseg.ops.Losses;
 import io.detseg.ops.Reduction;
 import io.detseg.ops.RegionLosses;
+import io.detseg.ops.UnetWeightMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,6 +29,7 @@ final class LossOpsRegistration {
     registerPointwise();
     registerRegression();
     registerRegion();
+    registerUnet();
   }
 
   private static void registerClassification() {
@@ -244,6 +246,36 @@ final class LossOpsRegistration {
       throw new IllegalArgumentException(op + ": parameter 'region': expected 'dice' or 'jaccard' but got '" + r + "'");
     }
     return r.equalsIgnoreCase("jaccard");
+  }
+
+  static void registerUnet() {
+    OpRegistry.register(new OpSpec("unet_weight_map",
+        "U-Net pixel weights from int32 instance labels [H,W] or [N,H,W] (0 = background): w_c + w0 exp(-(d1+d2)^2"
+            + " / (2 sigma^2)) on background pixels; CPU only",
+        List.of("labels"), List.of(),
+        List.of(new ParamSpec("w0", ParamSpec.Type.FLOAT, "10.0", "border weight"),
+            new ParamSpec("sigma", ParamSpec.Type.FLOAT, "5.0", "border width in pixels"),
+            new ParamSpec("class_weights", ParamSpec.Type.STRING, "balanced",
+                "'balanced' (N / (2 N_class) per image) or 'background,foreground'")),
+        List.of("output"),
+        (in, p) -> {
+          String cw = p.getString("class_weights").trim();
+          float[] weights = null;
+          if (!cw.equalsIgnoreCase("balanced")) {
+            String[] parts = cw.split(",");
+            try {
+              weights = new float[parts.length];
+              for (int i = 0; i < parts.length; i++) {
+                weights[i] = Float.parseFloat(parts[i].trim());
+              }
+            } catch (NumberFormatException e) {
+              throw new IllegalArgumentException("unet_weight_map: parameter 'class_weights': expected 'balanced' or"
+                  + " two numbers but got '" + cw + "'");
+            }
+          }
+          return Map.of("output", UnetWeightMap.weightMap(in.get("labels"), p.getFloat("w0"), p.getFloat("sigma"),
+              weights));
+        }, null));
   }
 
   static int parseInt(String op, String param, String text) {
