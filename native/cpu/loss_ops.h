@@ -110,6 +110,23 @@ int64_t region_loss_bwd_f32(const RegionArgs& a, int reduction, const float* go,
 void unet_weight_map_f32(const int32_t* labels, int64_t n, int64_t h, int64_t w, float w0, float sigma, float wc_bg,
                          float wc_fg, float* out);
 
+// ---- detection building blocks (kernels/loss_detection.cu) ------------------------------------------
+// dst [r, k] = src[i, labels[i], :] of src [r, c, k]; returns the first row whose label is outside [0, c).
+int64_t gather_by_label_f32(const float* src, const int32_t* labels, int64_t r, int64_t c, int64_t k, float* dst);
+// dst [r, c, k] = src[i, :] at l == labels[i], else 0.
+void scatter_by_label_f32(const float* src, const int32_t* labels, int64_t r, int64_t c, int64_t k, float* dst);
+// mode 0: weight = [label >= 1]; mode 1: target = [label == 1], weight = [label >= 0].
+void label_masks_f32(const int32_t* labels, int64_t r, int mode, float* target, float* weight);
+// SSD hard negative mining over loss, labels [n, a]: used = positives and the min(ratio * positives,
+// negatives) negatives of largest loss (ds_loss_hnm_key order, ties to the lower index).
+void hard_negative_mining_f32(const float* loss, const int32_t* labels, int64_t n, int64_t a, int ratio, float* used);
+// YOLOv1 (ds_loss_yolo_cell): per-image losses out_img [n]; backward grad_in [n, S, S, 5B + C].
+void yolo_loss_fwd_f32(const float* pred, const float* tgt, int64_t n, int grid, int nb, int nc, float lambda_coord,
+                       float lambda_noobj, int iou_target, float* out_img);
+void yolo_loss_bwd_f32(const float* pred, const float* tgt, int64_t n, int grid, int nb, int nc, float lambda_coord,
+                       float lambda_noobj, int iou_target, const float* grad_out, int grad_elementwise, float divisor,
+                       float* grad_in);
+
 // ---- R-CNN's box-regression L2 ----------------------------------------------------------------------
 // out[i] = 0.5 sum_k (p[i, k] - t[i, k])^2 + reg for i < n (p, t: [n, k]).
 void rows_half_sq_fwd_f32(const float* p, const float* t, int64_t n, int64_t k, float reg, float* out);

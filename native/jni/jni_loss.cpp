@@ -164,4 +164,41 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_unetWeightMap(JNIEnv
   detseg::cpu::unet_weight_map_f32(ci(labels), n, h, w, w0, sigma, wc_bg, wc_fg, f(out));
 }
 
+JNIEXPORT jlong JNICALL Java_io_detseg_backend_CpuLossNative_gatherByLabel(JNIEnv*, jclass, jlong src, jlong labels,
+                                                                             jlong r, jlong c, jlong k, jlong dst) {
+  return detseg::cpu::gather_by_label_f32(cf(src), ci(labels), r, c, k, f(dst));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_scatterByLabel(JNIEnv*, jclass, jlong src, jlong labels,
+                                                                             jlong r, jlong c, jlong k, jlong dst) {
+  detseg::cpu::scatter_by_label_f32(cf(src), ci(labels), r, c, k, f(dst));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_labelMasks(JNIEnv*, jclass, jlong labels, jlong r,
+                                                                         jint mode, jlong target, jlong weight) {
+  detseg::cpu::label_masks_f32(ci(labels), r, mode, f(target), f(weight));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_hardNegativeMining(JNIEnv*, jclass, jlong loss,
+                                                                                 jlong labels, jlong n, jlong a,
+                                                                                 jint ratio, jlong used) {
+  detseg::cpu::hard_negative_mining_f32(cf(loss), ci(labels), n, a, ratio, f(used));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_yoloForward(JNIEnv*, jclass, jlong pred, jlong tgt, jlong n,
+                                                                          jint grid, jint nb, jint nc,
+                                                                          jfloat lambda_coord, jfloat lambda_noobj,
+                                                                          jboolean iou_target, jlong out_img) {
+  detseg::cpu::yolo_loss_fwd_f32(cf(pred), cf(tgt), n, grid, nb, nc, lambda_coord, lambda_noobj, iou_target ? 1 : 0,
+                                 f(out_img));
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuLossNative_yoloBackward(
+    JNIEnv*, jclass, jlong pred, jlong tgt, jlong n, jint grid, jint nb, jint nc, jfloat lambda_coord,
+    jfloat lambda_noobj, jboolean iou_target, jlong grad_out, jboolean grad_elementwise, jfloat divisor,
+    jlong grad_in) {
+  detseg::cpu::yolo_loss_bwd_f32(cf(pred), cf(tgt), n, grid, nb, nc, lambda_coord, lambda_noobj, iou_target ? 1 : 0,
+                                 cf(grad_out), grad_elementwise ? 1 : 0, divisor, f(grad_in));
+}
+
 }  // extern "C"

@@ -122,6 +122,50 @@ def region_ref(kind, x, t, mode, from_logits=True, smooth=0.0, eps=1e-7, log_los
     return {"none": loss, "mean": loss.mean(), "sum": loss.sum()}[reduction]
 
 
+def yolo_ref(pred, tgt, nb, lc=5.0, ln=0.5, iou_target=True):
+    """YOLOv1 loss per image as defined in docs/kernels/losses.md (IoU and responsibility detached)."""
+    n, s, _, _ = pred.shape
+    nc = tgt.shape[-1] - 5
+    rows = torch.arange(s).view(1, s, 1).float()
+    cols = torch.arange(s).view(1, 1, s).float()
+    obj = tgt[..., 4] > 0
+
+    def corners(cx, cy, w, h):
+        w = w.clamp_min(0)
+        h = h.clamp_min(0)
+        return cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2, w * h
+
+    tx1, ty1, tx2, ty2, ta = corners((cols + tgt[..., 0]) / s, (rows + tgt[..., 1]) / s, tgt[..., 2], tgt[..., 3])
+    ious = []
+    with torch.no_grad():
+        for b in range(nb):
+            p = pred[..., 5 * b:5 * b + 5]
+            px1, py1, px2, py2, pa = corners((cols + p[..., 0]) / s, (rows + p[..., 1]) / s, p[..., 2], p[..., 3])
+            iw = (torch.minimum(px2, tx2) - torch.maximum(px1, tx1)).clamp_min(0)
+            ih = (torch.minimum(py2, ty2) - torch.maximum(py1, ty1)).clamp_min(0)
+            inter = iw * ih
+            union = pa + ta - inter
+            ious.append(torch.where(union > 0, inter / union.clamp_min(1e-30), torch.zeros_like(union)))
+        ious = torch.stack(ious, -1)
+        best = ious.argmax(-1)  # first maximum
+        best_iou = ious.gather(-1, best.unsqueeze(-1)).squeeze(-1)
+
+    def root(v):
+        return torch.sign(v) * torch.sqrt(v.abs() + 1e-6)
+
+    loss = torch.zeros(n, s, s)
+    for b in range(nb):
+        p = pred[..., 5 * b:5 * b + 5]
+        resp = obj & (best == b)
+        conf_t = best_iou.clamp_min(0) if iou_target else torch.ones_like(best_iou)
+        coord = lc * ((p[..., 0] - tgt[..., 0]) ** 2 + (p[..., 1] - tgt[..., 1]) ** 2
+                      + (root(p[..., 2]) - torch.sqrt(tgt[..., 2])) ** 2 + (root(p[..., 3]) - torch.sqrt(tgt[..., 3])) ** 2)
+        loss = loss + torch.where(resp, coord + (p[..., 4] - conf_t) ** 2, ln * p[..., 4] ** 2)
+    cls = ((pred[..., 5 * nb:] - tgt[..., 5:]) ** 2).sum(-1)
+    loss = loss + torch.where(obj, cls, torch.zeros_like(cls))
+    return loss.sum((1, 2))
+
+
 def main():
     family_dir(FAMILY)
     g = torch.Generator().manual_seed(1234)
@@ -259,6 +303,96 @@ def main():
     run("compound_jaccard_bce", lambda xi, r: 0.4 * region_ref("jaccard", xi, tb, "binary", reduction=r)
         + 0.6 * F.binary_cross_entropy_with_logits(xi, tb.reshape(xi.shape), reduction=r), x, {"target": tb},
         reductions=("mean", "sum"))
+
+    # ---- composite detector losses ----------------------------------------------------------------------
+    from torchvision.models.detection.roi_heads import fastrcnn_loss
+    r, c = 12, 5
+    logits = torch.randn(r, c, generator=g) * 2
+    boxreg = torch.randn(r, 4 * c, generator=g)
+    labels = torch.randint(0, c, (r,), generator=g)
+    labels[:3] = 0
+    rtargets = torch.randn(r, 4, generator=g) * 0.3
+    li = logits.clone().requires_grad_(True)
+    bi = boxreg.clone().requires_grad_(True)
+    lc, lb = fastrcnn_loss(li, bi, [labels], [rtargets])
+    gc, gb = torch.randn((), generator=g), torch.randn((), generator=g)
+    gl, gbx = torch.autograd.grad((lc, lb), (li, bi), (gc, gb))
+    save(FAMILY, "fastrcnn", class_logits=logits, box_regression=boxreg, labels=labels, regression_targets=rtargets,
+         loss_classifier=lc.detach(), loss_box_reg=lb.detach(), grad_classifier=gc, grad_box=gb,
+         grad_class_logits=gl, grad_box_regression=gbx)
+
+    a = 40
+    obj = torch.randn(a, generator=g) * 2
+    deltas = torch.randn(a, 4, generator=g)
+    rlabels = torch.randint(-1, 2, (a,), generator=g)
+    rtg = torch.randn(a, 4, generator=g) * 0.2
+    oi = obj.clone().requires_grad_(True)
+    di = deltas.clone().requires_grad_(True)
+    sampled = rlabels >= 0
+    pos = rlabels == 1
+    lo = F.binary_cross_entropy_with_logits(oi[sampled], rlabels[sampled].float())
+    lbox = F.smooth_l1_loss(di[pos], rtg[pos], beta=1 / 9, reduction="sum") / sampled.sum()
+    go1, go2 = torch.randn((), generator=g), torch.randn((), generator=g)
+    g1, g2 = torch.autograd.grad((lo, lbox), (oi, di), (go1, go2))
+    save(FAMILY, "rpn", objectness=obj, pred_bbox_deltas=deltas, labels=rlabels, regression_targets=rtg,
+         loss_objectness=lo.detach(), loss_rpn_box_reg=lbox.detach(), grad_objectness_out=go1, grad_box_out=go2,
+         grad_objectness=g1, grad_pred_bbox_deltas=g2)
+
+    r, c, m = 6, 4, 7
+    ml = torch.randn(r, c, m, m, generator=g) * 2
+    mlab = torch.randint(0, c, (r,), generator=g)
+    mt = (torch.rand(r, m, m, generator=g) > 0.5).float()
+    mi = ml.clone().requires_grad_(True)
+    mloss = F.binary_cross_entropy_with_logits(mi[torch.arange(r), mlab], mt)
+    mgo = torch.randn((), generator=g)
+    (mg,) = torch.autograd.grad(mloss, mi, mgo)
+    save(FAMILY, "maskrcnn", mask_logits=ml, labels=mlab, mask_targets=mt, loss=mloss.detach(), grad_out=mgo,
+         grad_mask_logits=mg)
+
+    n, a, c = 2, 30, 4
+    cls_logits = torch.randn(n, a, c, generator=g) * 2
+    bbox = torch.randn(n, a, 4, generator=g)
+    slabels = torch.zeros(n, a, dtype=torch.long)
+    slabels[0, :4] = torch.tensor([1, 2, 3, 1])
+    slabels[1, 5:7] = torch.tensor([2, 2])
+    btgt = torch.randn(n, a, 4, generator=g) * 0.5
+    ci = cls_logits.clone().requires_grad_(True)
+    bi = bbox.clone().requires_grad_(True)
+    fg = slabels > 0
+    num_fg = fg.sum()
+    bbox_loss = F.smooth_l1_loss(bi[fg], btgt[fg], reduction="sum") / num_fg  # torchvision SSD: beta 1
+    ce = F.cross_entropy(ci.view(-1, c), slabels.view(-1), reduction="none").view(n, a)
+    num_neg = 3 * fg.sum(1, keepdim=True)
+    neg_loss = ce.detach().clone()
+    neg_loss[fg] = -float("inf")
+    _, idx = neg_loss.sort(1, descending=True)
+    bg = idx.sort(1)[1] < num_neg
+    cls_loss = (ce[fg].sum() + ce[bg].sum()) / num_fg
+    gs1, gs2 = torch.randn((), generator=g), torch.randn((), generator=g)
+    gcl, gbb = torch.autograd.grad((bbox_loss, cls_loss), (ci, bi), (gs1, gs2))
+    save(FAMILY, "ssd", cls_logits=cls_logits, bbox_regression=bbox, labels=slabels, bbox_targets=btgt,
+         loss_bbox=bbox_loss.detach(), loss_cls=cls_loss.detach(), grad_bbox_out=gs1, grad_cls_out=gs2,
+         grad_cls_logits=gcl, grad_bbox_regression=gbb, used=(fg | bg).float())
+
+    n, s, nb, nc = 2, 4, 2, 3
+    pred = torch.rand(n, s, s, 5 * nb + nc, generator=g)
+    tgt = torch.zeros(n, s, s, 5 + nc)
+    objm = torch.rand(n, s, s, generator=g) > 0.6
+    tgt[..., 0:2] = torch.rand(n, s, s, 2, generator=g)
+    tgt[..., 2:4] = torch.rand(n, s, s, 2, generator=g) * 0.5 + 0.05
+    tgt[..., 4] = objm.float()
+    cls_idx = torch.randint(0, nc, (n, s, s), generator=g)
+    tgt[..., 5:] = F.one_hot(cls_idx, nc).float()
+    tgt[~objm] = 0
+    arrays = {"input": pred, "target": tgt}
+    for r in REDUCTIONS:
+        pi = pred.clone().requires_grad_(True)
+        per = yolo_ref(pi, tgt, nb)
+        out = {"none": per, "sum": per.sum(), "mean": per.sum() / n}[r]
+        go = torch.randn(out.shape, generator=g) if r == "none" else torch.tensor(0.75)
+        (gp,) = torch.autograd.grad(out, pi, go)
+        arrays.update({"out_" + r: out.detach(), "go_" + r: go, "grad_" + r: gp})
+    save(FAMILY, "yolov1", **arrays)
 
     # ---- R-CNN box regression: 0.5 sum (t - p)^2 + lambda ||w||^2 (docs/kernels/losses.md) ------------
     x = torch.randn(7, 4, generator=g)

@@ -272,44 +272,46 @@ typedef DsLossFocalG<0> DsLossFocal;
 
 // torch.nn.functional.smooth_l1_loss with beta = a: z = |x - t|; z < beta ? 0.5 z^2 / beta : z - 0.5 beta
 // (beta == 0 is L1). Gradient as PyTorch 1.13's smooth_l1_backward: d <= -beta ? -1 : d >= beta ? 1 :
-// d / beta, d = x - t; so for beta == 0 the gradient at d == 0 is -1, exactly as PyTorch.
+// d / beta, d = x - t; so for beta == 0 the gradient at d == 0 is -1, exactly as PyTorch. The regression
+// losses multiply by the element weight w (1 for the plain PyTorch losses, where it changes nothing;
+// the positive-anchor masks of the detector losses otherwise).
 struct DsLossSmoothL1 {
   static DS_LOSS_HD float value(float x, float t, float w, float pw, float a, float b) {
     const float d = x - t;
     const float z = d < 0.0f ? -d : d;
     const float quad = 0.5f * z * z / a;
     const float lin = z - 0.5f * a;
-    return z < a ? quad : lin;
+    return (z < a ? quad : lin) * w;
   }
   static DS_LOSS_HD float grad(float x, float t, float w, float pw, float a, float b) {
     const float d = x - t;
     const float r = d >= a ? 1.0f : d / a;
-    return d <= -a ? -1.0f : r;
+    return (d <= -a ? -1.0f : r) * w;
   }
 };
 
-// torch.nn.functional.l1_loss: |x - t|; gradient sign(x - t) (0 at 0, NaN for NaN).
+// torch.nn.functional.l1_loss: |x - t|; gradient sign(x - t) (0 at 0, NaN for NaN); times w.
 struct DsLossL1 {
   static DS_LOSS_HD float value(float x, float t, float w, float pw, float a, float b) {
     const float d = x - t;
-    return d < 0.0f ? -d : d;
+    return (d < 0.0f ? -d : d) * w;
   }
   static DS_LOSS_HD float grad(float x, float t, float w, float pw, float a, float b) {
     const float d = x - t;
     const float s = d > 0.0f ? 1.0f : (d < 0.0f ? -1.0f : 0.0f);
-    return d != d ? d : s;
+    return (d != d ? d : s) * w;
   }
 };
 
 // torch.nn.functional.mse_loss: (x - t)^2; gradient 2 (x - t). Scaled by a (a = 0.5 gives R-CNN's
-// 0.5 (t - p)^2 data term).
+// 0.5 (t - p)^2 data term) and w.
 struct DsLossMse {
   static DS_LOSS_HD float value(float x, float t, float w, float pw, float a, float b) {
     const float d = x - t;
-    return a * (d * d);
+    return a * (d * d) * w;
   }
   static DS_LOSS_HD float grad(float x, float t, float w, float pw, float a, float b) {
-    return a * (2.0f * (x - t));
+    return a * (2.0f * (x - t)) * w;
   }
 };
 
@@ -399,6 +401,107 @@ DS_LOSS_HD void ds_loss_region_class_coef(int kind, float i, float p, float t, f
   const float sb = -score * ind / d;
   *a = kind == DS_LOSS_DICE ? k * (2.0f / d) : k * (1.0f / d - sb);
   *b = k * sb;
+}
+
+// ---- hard negative mining (SSD) ----------------------------------------------------------------------
+// Negatives are ranked by loss, largest first; ties (and equal keys) by the lower anchor index. A NaN
+// loss ranks above every number (as torch.sort(descending=True) puts NaN first). The key is a uint32
+// whose unsigned order is that loss order, so a radix select (CUDA) and a sort (CPU) agree exactly.
+DS_LOSS_HD unsigned ds_loss_hnm_key(float loss) {
+  const unsigned u = (unsigned)ds_loss_f2i(loss);
+  const unsigned k = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+  return loss != loss ? 0xffffffffu : k;
+}
+
+// ---- YOLOv1 (one grid cell) ----------------------------------------------------------------------------
+// Layout (docs/kernels/losses.md): a cell's predictions are B boxes of (x, y, w, h, confidence) then C
+// class scores; its target is (x, y, w, h, objectness, C class scores). x, y are offsets in the cell,
+// w, h fractions of the image. For a cell with an object the responsible predictor b* is the one with
+// the highest IoU with the target (the first on ties); the loss is
+//   l_coord [(x - x^)^2 + (y - y^)^2 + (r(w) - sqrt(w^))^2 + (r(h) - sqrt(h^))^2]   (predictor b*)
+//   + (conf - target_conf)^2 (b*; target_conf = that IoU, or 1 when iou_target is 0)
+//   + l_noobj sum_{b != b*} conf_b^2 + sum_c (p_c - p^_c)^2
+// with r(v) = sign(v) sqrt(|v| + 1e-6) (the square root of a prediction that may go negative); a cell
+// without an object adds l_noobj sum_b conf_b^2. IoU and b* are constants for the gradient.
+// Returns the cell's loss; when grad is not null also writes scale * d loss / d pred for the cell.
+DS_LOSS_HD float ds_loss_yolo_root(float v) {
+  const float a = v < 0.0f ? -v : v;
+  const float r = sqrtf(a + 1e-6f);
+  return v < 0.0f ? -r : r;
+}
+
+DS_LOSS_HD float ds_loss_yolo_iou(float cx1, float cy1, float w1, float h1, float cx2, float cy2, float w2,
+                                  float h2) {
+  w1 = w1 > 0.0f ? w1 : 0.0f;
+  h1 = h1 > 0.0f ? h1 : 0.0f;
+  w2 = w2 > 0.0f ? w2 : 0.0f;
+  h2 = h2 > 0.0f ? h2 : 0.0f;
+  const float ax1 = cx1 - 0.5f * w1, ax2 = cx1 + 0.5f * w1, ay1 = cy1 - 0.5f * h1, ay2 = cy1 + 0.5f * h1;
+  const float bx1 = cx2 - 0.5f * w2, bx2 = cx2 + 0.5f * w2, by1 = cy2 - 0.5f * h2, by2 = cy2 + 0.5f * h2;
+  float iw = (ax2 < bx2 ? ax2 : bx2) - (ax1 > bx1 ? ax1 : bx1);
+  float ih = (ay2 < by2 ? ay2 : by2) - (ay1 > by1 ? ay1 : by1);
+  iw = iw > 0.0f ? iw : 0.0f;
+  ih = ih > 0.0f ? ih : 0.0f;
+  const float inter = iw * ih;
+  const float uni = w1 * h1 + w2 * h2 - inter;
+  return uni > 0.0f ? inter / uni : 0.0f;
+}
+
+DS_LOSS_HD float ds_loss_yolo_cell(const float* pred, const float* tgt, int row, int col, int grid, int nb, int nc,
+                                   float lambda_coord, float lambda_noobj, int iou_target, float scale, float* grad) {
+  float loss = 0.0f;
+  const float* tp = tgt;
+  const bool obj = tp[4] > 0.0f;
+  int best = 0;
+  float best_iou = -1.0f;
+  if (obj) {
+    const float tcx = (col + tp[0]) / grid, tcy = (row + tp[1]) / grid;
+    for (int b = 0; b < nb; ++b) {
+      const float* pb = pred + 5 * b;
+      const float iou = ds_loss_yolo_iou((col + pb[0]) / grid, (row + pb[1]) / grid, pb[2], pb[3], tcx, tcy, tp[2],
+                                         tp[3]);
+      if (iou > best_iou) {
+        best_iou = iou;
+        best = b;
+      }
+    }
+  }
+  for (int b = 0; b < nb; ++b) {
+    const float* pb = pred + 5 * b;
+    float* gb = grad != nullptr ? grad + 5 * b : nullptr;
+    if (obj && b == best) {
+      const float dx = pb[0] - tp[0], dy = pb[1] - tp[1];
+      const float rw = ds_loss_yolo_root(pb[2]), rh = ds_loss_yolo_root(pb[3]);
+      const float dw = rw - sqrtf(tp[2]), dh = rh - sqrtf(tp[3]);
+      const float ct = iou_target ? (best_iou > 0.0f ? best_iou : 0.0f) : 1.0f;
+      const float dc = pb[4] - ct;
+      loss += lambda_coord * (dx * dx + dy * dy) + lambda_coord * (dw * dw + dh * dh) + dc * dc;
+      if (gb != nullptr) {
+        const float aw = pb[2] < 0.0f ? -pb[2] : pb[2], ah = pb[3] < 0.0f ? -pb[3] : pb[3];
+        gb[0] = scale * (2.0f * lambda_coord * dx);
+        gb[1] = scale * (2.0f * lambda_coord * dy);
+        gb[2] = scale * (2.0f * lambda_coord * dw * (0.5f / sqrtf(aw + 1e-6f)));
+        gb[3] = scale * (2.0f * lambda_coord * dh * (0.5f / sqrtf(ah + 1e-6f)));
+        gb[4] = scale * (2.0f * dc);
+      }
+    } else {
+      loss += lambda_noobj * (pb[4] * pb[4]);
+      if (gb != nullptr) {
+        gb[0] = 0.0f;
+        gb[1] = 0.0f;
+        gb[2] = 0.0f;
+        gb[3] = 0.0f;
+        gb[4] = scale * (2.0f * lambda_noobj * pb[4]);
+      }
+    }
+  }
+  const float* pc = pred + 5 * nb;
+  for (int k = 0; k < nc; ++k) {
+    const float d = obj ? pc[k] - tp[5 + k] : 0.0f;
+    loss += d * d;
+    if (grad != nullptr) grad[5 * nb + k] = scale * (2.0f * d);
+  }
+  return loss;
 }
 
 // ---- class-index targets ---------------------------------------------------------------------------

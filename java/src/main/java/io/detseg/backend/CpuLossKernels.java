@@ -102,4 +102,37 @@ final class CpuLossKernels implements LossKernels {
         r.fromLogits(), r.hasIgnore(), r.ignoreIndex(), r.kind(), r.smooth(), r.eps(), r.logLoss(), reduction,
         gradOutput.address(), gradInput.address());
   }
+
+  @Override
+  public long gatherByLabel(Tensor src, Tensor labels, long r, long c, long k, Tensor dst) {
+    return CpuLossNative.gatherByLabel(src.address(), labels.address(), r, c, k, dst.address());
+  }
+
+  @Override
+  public void scatterByLabel(Tensor src, Tensor labels, long r, long c, long k, Tensor dst) {
+    CpuLossNative.scatterByLabel(src.address(), labels.address(), r, c, k, dst.address());
+  }
+
+  @Override
+  public void labelMasks(Tensor labels, long r, int mode, Tensor target, Tensor weight) {
+    CpuLossNative.labelMasks(labels.address(), r, mode, addr(target), weight.address());
+  }
+
+  @Override
+  public void hardNegativeMining(Tensor loss, Tensor labels, long n, long a, int ratio, Tensor used) {
+    CpuLossNative.hardNegativeMining(loss.address(), labels.address(), n, a, ratio, used.address());
+  }
+
+  @Override
+  public void yoloLoss(Yolo y, Tensor pred, Tensor target, long n, Tensor outImg) {
+    CpuLossNative.yoloForward(pred.address(), target.address(), n, y.grid(), y.boxes(), y.classes(), y.lambdaCoord(),
+        y.lambdaNoobj(), y.iouTarget(), outImg.address());
+  }
+
+  @Override
+  public void yoloLossBackward(Yolo y, Tensor pred, Tensor target, long n, Tensor gradOutput, boolean gradElementwise,
+      float divisor, Tensor gradInput) {
+    CpuLossNative.yoloBackward(pred.address(), target.address(), n, y.grid(), y.boxes(), y.classes(), y.lambdaCoord(),
+        y.lambdaNoobj(), y.iouTarget(), gradOutput.address(), gradElementwise, divisor, gradInput.address());
+  }
 }

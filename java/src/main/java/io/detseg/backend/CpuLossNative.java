@@ -55,4 +55,18 @@ public final class CpuLossNative {
 
   static native void unetWeightMap(long labels, long n, long h, long w, float w0, float sigma, float wcBg, float wcFg,
       long out);
+
+  static native long gatherByLabel(long src, long labels, long r, long c, long k, long dst);
+
+  static native void scatterByLabel(long src, long labels, long r, long c, long k, long dst);
+
+  static native void labelMasks(long labels, long r, int mode, long target, long weight);
+
+  static native void hardNegativeMining(long loss, long labels, long n, long a, int ratio, long used);
+
+  static native void yoloForward(long pred, long tgt, long n, int grid, int nb, int nc, float lambdaCoord,
+      float lambdaNoobj, boolean iouTarget, long outImg);
+
+  static native void yoloBackward(long pred, long tgt, long n, int grid, int nb, int nc, float lambdaCoord,
+      float lambdaNoobj, boolean iouTarget, long gradOut, boolean gradElementwise, float divisor, long gradIn);
 }

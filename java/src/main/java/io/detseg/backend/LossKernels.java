@@ -36,6 +36,9 @@ public interface LossKernels {
     public static final int JACCARD = 1;
   }
 
+  /** YOLOv1's loss parameters (grid S, B boxes per cell, C classes). */
+  record Yolo(int grid, int boxes, int classes, float lambdaCoord, float lambdaNoobj, boolean iouTarget) {}
+
   /** A weight broadcast over a flat tensor as w[(i / inner) % mid]; w null means no weight. */
   record Broadcast(Tensor w, long inner, long mid) {}
 
@@ -92,4 +95,23 @@ public interface LossKernels {
   /** gradOutput: [c] for NONE, else 0-d; gradInput [n, c, s]. */
   long regionLossBackward(Region spec, Tensor x, Tensor floatTarget, Tensor intTarget, long n, long c, long s,
       int reduction, Tensor gradOutput, Tensor gradInput);
+
+  /** dst [r, k] = src [r, c, k] at each row's label; returns the first row whose label is outside [0, c), or -1. */
+  long gatherByLabel(Tensor src, Tensor labels, long r, long c, long k, Tensor dst);
+
+  /** dst [r, c, k]: src [r, k] at each row's label, 0 elsewhere. */
+  void scatterByLabel(Tensor src, Tensor labels, long r, long c, long k, Tensor dst);
+
+  /** mode 0: weight = [label >= 1] (target unused, may be null); mode 1: target = [label == 1], weight = [label >= 0]. */
+  void labelMasks(Tensor labels, long r, int mode, Tensor target, Tensor weight);
+
+  /** SSD hard negative mining: used [n, a] = positives and the top ratio * positives negatives by loss. */
+  void hardNegativeMining(Tensor loss, Tensor labels, long n, long a, int ratio, Tensor used);
+
+  /** YOLOv1 per-image losses outImg [n] of predictions [n, S, S, 5B + C] against targets [n, S, S, 5 + C]. */
+  void yoloLoss(Yolo spec, Tensor pred, Tensor target, long n, Tensor outImg);
+
+  /** gradInput = scale * d loss / d pred, scale = gradOutput[img or 0] / divisor. */
+  void yoloLossBackward(Yolo spec, Tensor pred, Tensor target, long n, Tensor gradOutput, boolean gradElementwise,
+      float divisor, Tensor gradInput);
 }

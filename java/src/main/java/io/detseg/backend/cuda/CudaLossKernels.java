@@ -332,4 +332,56 @@ final class CudaLossKernels implements LossKernels {
       return readBadFlag(bad);
     }
   }
+
+  // ---- detection building blocks ---------------------------------------------------------------------
+
+  @Override
+  public long gatherByLabel(Tensor src, Tensor labels, long r, long c, long k, Tensor dst) {
+    try (Allocs tmp = new Allocs()) {
+      long bad = tmp.badFlag();
+      backend.launch("ds_loss_gather_by_label_f32", Dim3.of(elementwiseGrid(r * k)), Dim3.of(BLOCK), 0,
+          new KernelArgs().pointer(src.address()).pointer(labels.address()).i64(r).i32((int) c).i64(k)
+              .pointer(dst.address()).pointer(bad));
+      return readBadFlag(bad);
+    }
+  }
+
+  @Override
+  public void scatterByLabel(Tensor src, Tensor labels, long r, long c, long k, Tensor dst) {
+    backend.launch("ds_loss_scatter_by_label_f32", Dim3.of(elementwiseGrid(r * c * k)), Dim3.of(BLOCK), 0,
+        new KernelArgs().pointer(src.address()).pointer(labels.address()).i64(r).i32((int) c).i64(k)
+            .pointer(dst.address()));
+  }
+
+  @Override
+  public void labelMasks(Tensor labels, long r, int mode, Tensor target, Tensor weight) {
+    backend.launch("ds_loss_label_masks_f32", Dim3.of(elementwiseGrid(r)), Dim3.of(BLOCK), 0, new KernelArgs()
+        .pointer(labels.address()).i64(r).i32(mode).pointer(addr(target)).pointer(weight.address()));
+  }
+
+  @Override
+  public void hardNegativeMining(Tensor loss, Tensor labels, long n, long a, int ratio, Tensor used) {
+    backend.launch("ds_loss_hard_negative_mining_f32", Dim3.of((int) Math.max(1, Math.min(n, 65535))),
+        Dim3.of(BLOCK), 0, new KernelArgs().pointer(loss.address()).pointer(labels.address()).i64(n).i64(a)
+            .i32(ratio).pointer(used.address()));
+  }
+
+  @Override
+  public void yoloLoss(Yolo y, Tensor pred, Tensor target, long n, Tensor outImg) {
+    backend.launch("ds_loss_yolo_fwd_f32", Dim3.of((int) Math.max(1, Math.min(n, MAX_ELEMENTWISE_GRID))), Dim3.of(64),
+        0, new KernelArgs().pointer(pred.address()).pointer(target.address()).i64(n).i32(y.grid()).i32(y.boxes())
+            .i32(y.classes()).f32(y.lambdaCoord()).f32(y.lambdaNoobj()).i32(y.iouTarget() ? 1 : 0)
+            .pointer(outImg.address()));
+  }
+
+  @Override
+  public void yoloLossBackward(Yolo y, Tensor pred, Tensor target, long n, Tensor gradOutput, boolean gradElementwise,
+      float divisor, Tensor gradInput) {
+    long cells = n * y.grid() * y.grid();
+    backend.launch("ds_loss_yolo_bwd_f32", Dim3.of((int) Math.max(1, Math.min((cells + BLOCK - 1) / BLOCK,
+        MAX_ELEMENTWISE_GRID))), Dim3.of(BLOCK), 0, new KernelArgs().pointer(pred.address()).pointer(target.address())
+        .i64(n).i32(y.grid()).i32(y.boxes()).i32(y.classes()).f32(y.lambdaCoord()).f32(y.lambdaNoobj())
+        .i32(y.iouTarget() ? 1 : 0).pointer(gradOutput.address()).i32(gradElementwise ? 1 : 0).f32(divisor)
+        .pointer(gradInput.address()));
+  }
 }

@@ -1,5 +1,6 @@
 package io.detseg.ops.registry;
 
+import io.detseg.ops.DetectionLosses;
 import io.detseg.ops.Losses;
 import io.detseg.ops.Reduction;
 import io.detseg.ops.RegionLosses;
@@ -30,6 +31,7 @@ final class LossOpsRegistration {
     registerRegression();
     registerRegion();
     registerUnet();
+    registerDetection();
   }
 
   private static void registerClassification() {
@@ -276,6 +278,94 @@ final class LossOpsRegistration {
           return Map.of("output", UnetWeightMap.weightMap(in.get("labels"), p.getFloat("w0"), p.getFloat("sigma"),
               weights));
         }, null));
+  }
+
+  static void registerDetection() {
+    ParamSpec tvBeta = new ParamSpec("beta", ParamSpec.Type.FLOAT, "0.1111111", "smooth L1 beta (torchvision: 1/9)");
+    OpRegistry.register(new OpSpec("fastrcnn_loss",
+        "torchvision fastrcnn_loss: class_logits [R,C], box_regression [R,4C], int32 labels [R], regression_targets"
+            + " [R,4] -> loss_classifier, loss_box_reg",
+        List.of("class_logits", "box_regression", "labels", "regression_targets"),
+        List.of("class_logits", "box_regression"), List.of(tvBeta), List.of("loss_classifier", "loss_box_reg"),
+        (in, p) -> {
+          DetectionLosses.Pair r = DetectionLosses.fastRcnnLoss(in.get("class_logits"), in.get("box_regression"),
+              in.get("labels"), in.get("regression_targets"), p.getFloat("beta"));
+          return Map.of("loss_classifier", r.first(), "loss_box_reg", r.second());
+        },
+        (in, p, out, g) -> {
+          DetectionLosses.Pair r = DetectionLosses.fastRcnnLossBackward(g.get("loss_classifier"),
+              g.get("loss_box_reg"), in.get("class_logits"), in.get("box_regression"), in.get("labels"),
+              in.get("regression_targets"), p.getFloat("beta"));
+          return Map.of("class_logits", r.first(), "box_regression", r.second());
+        }));
+    List<ParamSpec> rpn = List.of(tvBeta,
+        new ParamSpec("lambda", ParamSpec.Type.FLOAT, "1.0", "weight of the box term (paper: 10)"),
+        new ParamSpec("box_normalizer", ParamSpec.Type.FLOAT, "0.0",
+            "N_box; 0 = number of sampled anchors (torchvision); paper: ~2400"));
+    OpRegistry.register(new OpSpec("rpn_loss",
+        "RPN loss: objectness [A] logits, pred_bbox_deltas [A,4], int32 labels [A] (1 pos, 0 neg, -1 unsampled),"
+            + " regression_targets [A,4] -> loss_objectness, loss_rpn_box_reg",
+        List.of("objectness", "pred_bbox_deltas", "labels", "regression_targets"),
+        List.of("objectness", "pred_bbox_deltas"), rpn, List.of("loss_objectness", "loss_rpn_box_reg"),
+        (in, p) -> {
+          DetectionLosses.Pair r = DetectionLosses.rpnLoss(in.get("objectness"), in.get("pred_bbox_deltas"),
+              in.get("labels"), in.get("regression_targets"), p.getFloat("beta"), p.getFloat("lambda"),
+              p.getFloat("box_normalizer"));
+          return Map.of("loss_objectness", r.first(), "loss_rpn_box_reg", r.second());
+        },
+        (in, p, out, g) -> {
+          DetectionLosses.Pair r = DetectionLosses.rpnLossBackward(g.get("loss_objectness"),
+              g.get("loss_rpn_box_reg"), in.get("objectness"), in.get("pred_bbox_deltas"), in.get("labels"),
+              in.get("regression_targets"), p.getFloat("beta"), p.getFloat("lambda"), p.getFloat("box_normalizer"));
+          return Map.of("objectness", r.first(), "pred_bbox_deltas", r.second());
+        }));
+    OpRegistry.register(new OpSpec("maskrcnn_loss",
+        "Mask R-CNN mask loss: mask_logits [R,C,M,M], int32 labels [R], projected mask_targets [R,M,M] -> mean BCE"
+            + " with logits on each RoI's ground-truth class",
+        List.of("mask_logits", "labels", "mask_targets"), List.of("mask_logits"), List.of(), List.of("output"),
+        (in, p) -> Map.of("output", DetectionLosses.maskRcnnLoss(in.get("mask_logits"), in.get("labels"),
+            in.get("mask_targets"))),
+        (in, p, out, g) -> Map.of("mask_logits", DetectionLosses.maskRcnnLossBackward(g.get("output"),
+            in.get("mask_logits"), in.get("labels"), in.get("mask_targets")))));
+    List<ParamSpec> ssd = List.of(new ParamSpec("neg_pos_ratio", ParamSpec.Type.INT, "3", "negatives per positive"),
+        new ParamSpec("beta", ParamSpec.Type.FLOAT, "1.0", "smooth L1 beta"));
+    OpRegistry.register(new OpSpec("ssd_loss",
+        "SSD loss with hard negative mining: cls_logits [N,A,C], bbox_regression [N,A,4], int32 labels [N,A]"
+            + " (0 bg, -1 ignored), bbox_targets [N,A,4] -> bbox_regression, classification (both / N_pos)",
+        List.of("cls_logits", "bbox_regression", "labels", "bbox_targets"), List.of("cls_logits", "bbox_regression"),
+        ssd, List.of("loss_bbox_regression", "loss_classification"),
+        (in, p) -> {
+          DetectionLosses.Pair r = DetectionLosses.ssdLoss(in.get("cls_logits"), in.get("bbox_regression"),
+              in.get("labels"), in.get("bbox_targets"), p.getInt("neg_pos_ratio"), p.getFloat("beta"));
+          return Map.of("loss_bbox_regression", r.first(), "loss_classification", r.second());
+        },
+        (in, p, out, g) -> {
+          DetectionLosses.Pair r = DetectionLosses.ssdLossBackward(g.get("loss_bbox_regression"),
+              g.get("loss_classification"), in.get("cls_logits"), in.get("bbox_regression"), in.get("labels"),
+              in.get("bbox_targets"), p.getInt("neg_pos_ratio"), p.getFloat("beta"));
+          return Map.of("cls_logits", r.first(), "bbox_regression", r.second());
+        }));
+    OpRegistry.register(new OpSpec("ssd_hard_negative_mining",
+        "SSD hard negative mining: loss [N,A], int32 labels [N,A] -> float mask of positives and the top"
+            + " neg_pos_ratio * positives negatives by loss (ties to the lower index)",
+        List.of("loss", "labels"), List.of(), List.of(ssd.get(0)), List.of("output"),
+        (in, p) -> Map.of("output", DetectionLosses.hardNegativeMining(in.get("loss"), in.get("labels"),
+            p.getInt("neg_pos_ratio"))), null));
+    List<ParamSpec> yolo = List.of(new ParamSpec("boxes", ParamSpec.Type.INT, "2", "B, boxes per cell"),
+        new ParamSpec("lambda_coord", ParamSpec.Type.FLOAT, "5.0", "weight of the coordinate terms"),
+        new ParamSpec("lambda_noobj", ParamSpec.Type.FLOAT, "0.5", "weight of the no-object confidence terms"),
+        new ParamSpec("iou_target", ParamSpec.Type.BOOL, "true", "confidence target = IoU (else 1)"),
+        new ParamSpec("reduction", ParamSpec.Type.STRING, "sum", "'none' (per image) | 'mean' (over images) | 'sum'"));
+    OpRegistry.register(new OpSpec("yolov1_loss",
+        "YOLOv1 loss: predictions [N,S,S,5B+C] (B x (x,y,w,h,conf), C classes), targets [N,S,S,5+C]"
+            + " (x,y,w,h,obj, classes)",
+        List.of("predictions", "targets"), List.of("predictions"), yolo, List.of("output"),
+        (in, p) -> Map.of("output", DetectionLosses.yoloV1Loss(in.get("predictions"), in.get("targets"),
+            p.getInt("boxes"), p.getFloat("lambda_coord"), p.getFloat("lambda_noobj"), p.getBool("iou_target"),
+            reduction("yolov1_loss", p))),
+        (in, p, out, g) -> Map.of("predictions", DetectionLosses.yoloV1LossBackward(g.get("output"),
+            in.get("predictions"), in.get("targets"), p.getInt("boxes"), p.getFloat("lambda_coord"),
+            p.getFloat("lambda_noobj"), p.getBool("iou_target"), reduction("yolov1_loss", p)))));
   }
 
   static int parseInt(String op, String param, String text) {
