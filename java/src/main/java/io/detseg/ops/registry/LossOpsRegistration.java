@@ -1,10 +1,15 @@
 package io.detseg.ops.registry;
 
+import io.detseg.metrics.DetectionMetrics;
+import io.detseg.metrics.MetricOps;
+import io.detseg.metrics.SegmentationMetrics;
 import io.detseg.ops.DetectionLosses;
 import io.detseg.ops.Losses;
 import io.detseg.ops.Reduction;
 import io.detseg.ops.RegionLosses;
 import io.detseg.ops.UnetWeightMap;
+import io.detseg.tensor.Device;
+import io.detseg.tensor.Tensor;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +37,7 @@ final class LossOpsRegistration {
     registerRegion();
     registerUnet();
     registerDetection();
+    registerMetrics();
   }
 
   private static void registerClassification() {
@@ -366,6 +372,67 @@ final class LossOpsRegistration {
         (in, p, out, g) -> Map.of("predictions", DetectionLosses.yoloV1LossBackward(g.get("output"),
             in.get("predictions"), in.get("targets"), p.getInt("boxes"), p.getFloat("lambda_coord"),
             p.getFloat("lambda_noobj"), p.getBool("iou_target"), reduction("yolov1_loss", p)))));
+  }
+
+  static void registerMetrics() {
+    OpRegistry.register(new OpSpec("segmentation_metrics",
+        "confusion matrix [C,C] (rows target, int32), per-class iou and dice [C], pixel_accuracy, miou, dice_macro,"
+            + " dice_micro from int32 prediction and target class maps (cpu)",
+        List.of("prediction", "target"), List.of(),
+        List.of(new ParamSpec("num_classes", ParamSpec.Type.INT, null, "number of classes"),
+            new ParamSpec("ignore_index", ParamSpec.Type.STRING, "none", "target value to skip, or none")),
+        List.of("confusion_matrix", "iou", "dice", "pixel_accuracy", "miou", "dice_macro", "dice_micro"),
+        (in, p) -> {
+          String ii = p.getString("ignore_index");
+          Integer ignore = ii.equalsIgnoreCase("none") ? null : parseInt("segmentation_metrics", "ignore_index", ii);
+          SegmentationMetrics m = SegmentationMetrics.create(p.getInt("num_classes"))
+              .update(in.get("prediction"), in.get("target"), ignore);
+          long[][] cm = m.confusionMatrix();
+          int c = cm.length;
+          int[] flat = new int[c * c];
+          for (int i = 0; i < c; i++) {
+            for (int j = 0; j < c; j++) {
+              if (cm[i][j] > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("segmentation_metrics: a count exceeds int32");
+              }
+              flat[i * c + j] = (int) cm[i][j];
+            }
+          }
+          return Map.of("confusion_matrix", Tensor.of(flat, c, c), "iou", floats(m.iou()), "dice", floats(m.dice()),
+              "pixel_accuracy", Tensor.scalar(Device.CPU, (float) m.pixelAccuracy()),
+              "miou", Tensor.scalar(Device.CPU, (float) m.meanIou()),
+              "dice_macro", Tensor.scalar(Device.CPU, (float) m.diceMacro()),
+              "dice_micro", Tensor.scalar(Device.CPU, (float) m.diceMicro()));
+        }, null));
+    OpRegistry.register(new OpSpec("mask_iou", "IoU of every pair of uint8 binary masks masks1 [N,H,W], masks2 [M,H,W]"
+        + " -> [N,M] (via COCO RLE; cpu)", List.of("masks1", "masks2"), List.of(), List.of(), List.of("output"),
+        (in, p) -> Map.of("output", MetricOps.maskIou(in.get("masks1"), in.get("masks2"))), null));
+    OpRegistry.register(new OpSpec("coco_eval",
+        "COCO box AP: detections [D,7] (image, category, score, x1,y1,x2,y2), ground_truth [G,7] (image, category,"
+            + " x1,y1,x2,y2, flags: 1 = crowd) -> stats [12] (AP, AP50, AP75, APs, APm, APl, AR1, AR10, AR100, ARs,"
+            + " ARm, ARl)", List.of("detections", "ground_truth"), List.of(), List.of(), List.of("stats"),
+        (in, p) -> Map.of("stats", floats(DetectionMetrics.cocoEvaluate(
+            MetricOps.detections("coco_eval", in.get("detections")),
+            MetricOps.groundTruth("coco_eval", in.get("ground_truth")),
+            DetectionMetrics.CocoParams.standard(false)).stats())), null));
+    OpRegistry.register(new OpSpec("voc_eval",
+        "PASCAL VOC mAP: detections [D,7], ground_truth [G,7] (flags: 2 = difficult) -> map (0-d)",
+        List.of("detections", "ground_truth"), List.of(),
+        List.of(new ParamSpec("iou_threshold", ParamSpec.Type.FLOAT, "0.5", "IoU above which a detection matches"),
+            new ParamSpec("use_07_metric", ParamSpec.Type.BOOL, "false", "VOC2007 11-point AP (else all-point)")),
+        List.of("map"),
+        (in, p) -> Map.of("map", Tensor.scalar(Device.CPU, (float) DetectionMetrics.vocMeanAp(
+            MetricOps.detections("voc_eval", in.get("detections")),
+            MetricOps.groundTruth("voc_eval", in.get("ground_truth")), p.getFloat("iou_threshold"),
+            p.getBool("use_07_metric"), true))), null));
+  }
+
+  private static Tensor floats(double[] v) {
+    float[] f = new float[v.length];
+    for (int i = 0; i < v.length; i++) {
+      f[i] = (float) v[i];
+    }
+    return Tensor.of(f, f.length);
   }
 
   static int parseInt(String op, String param, String text) {
