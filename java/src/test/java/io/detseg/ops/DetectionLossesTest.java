@@ -167,6 +167,35 @@ class DetectionLossesTest {
       GradCheck.check("maskrcnn", d, gaussian(rnd, 3 * 3 * 4, 2), new long[] {3, 3, 2, 2},
           x -> DetectionLosses.maskRcnnLoss(x, ml, mt),
           (go, x) -> DetectionLosses.maskRcnnLossBackward(go, x, ml, mt), h, tol);
+      // SSD: per-anchor cross-entropies well apart (so +-h never changes the mined set), |d| clear of beta
+      int[] sl = {1, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0};
+      Tensor slab = Tensor.of(d, sl, 2, 6);
+      float[] cls = new float[2 * 6 * 3];
+      for (int i = 0; i < 12; i++) {
+        cls[3 * i] = 0.5f * i;  // the background logit grows with the anchor index: distinct losses
+        cls[3 * i + 1] = -0.3f * (i % 5);
+        cls[3 * i + 2] = 0.2f;
+      }
+      float[] sb = gaussian(rnd, 48, 1);
+      float[] st = new float[48];
+      for (int i = 0; i < 48; i++) {
+        st[i] = sb[i] + (i % 2 == 0 ? 1.7f : -0.4f);
+      }
+      Tensor sbt = Tensor.of(d, sb, 2, 6, 4);
+      Tensor stt = Tensor.of(d, st, 2, 6, 4);
+      Tensor clsT = Tensor.of(d, cls, 2, 6, 3);
+      GradCheck.check("ssd classification", d, cls.clone(), new long[] {2, 6, 3},
+          x -> DetectionLosses.ssdLoss(x, sbt, slab, stt, 3, 1f).second(),
+          (go, x) -> DetectionLosses.ssdLossBackward(Tensor.scalar(d, 0f), go, x, sbt, slab, stt, 3, 1f).first(),
+          1e-3f, tol);
+      GradCheck.check("ssd bbox_regression", d, sb.clone(), new long[] {2, 6, 4},
+          b -> DetectionLosses.ssdLoss(clsT, b, slab, stt, 3, 1f).first(),
+          (go, b) -> DetectionLosses.ssdLossBackward(go, Tensor.scalar(d, 0f), clsT, b, slab, stt, 3, 1f).second(),
+          h, tol);
+      GradCheck.check("rpn box", d, gaussian(rnd, 24, 1), new long[] {6, 4},
+          b -> DetectionLosses.rpnLoss(Tensor.of(d, new float[6], 6), b, rl, rtg, 1f / 9, 10f, 2400f).second(),
+          (go, b) -> DetectionLosses.rpnLossBackward(Tensor.scalar(d, 0f), go, Tensor.of(d, new float[6], 6), b, rl,
+              rtg, 1f / 9, 10f, 2400f).second(), h, tol);
       // YOLOv1: predictions away from w, h = 0 and from IoU ties
       long[] ys = {1, 2, 2, 5 * 2 + 2};
       float[] tgt = new float[2 * 2 * 7];
