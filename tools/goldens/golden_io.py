@@ -35,4 +35,5 @@ def save(family, case, **arrays):
             a = a.astype(np.int32)
         if a.dtype == np.bool_:
             a = a.astype(np.uint8)
-        np.save(os.path.join(d, name + ".npy"), np.ascontiguousarray(a))
+        # np.ascontiguousarray would turn a 0-d array into 1-d; require() keeps the rank.
+        np.save(os.path.join(d, name + ".npy"), np.require(a, requirements="C"))
