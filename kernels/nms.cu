@@ -8,7 +8,7 @@
 //   ds_nms_sort_merge_block_u64   the remaining steps of a merge stage (distances < 2048) in shared memory
 //   ds_nms_gather_f32           sorted boxes (xyxy float4), original indices, classes; valid count per
 //                               segment (the position of the last candidate key)
-//   ds_nms_mask_f32             64x64 tiles of the suppression bitmask (upper triangle)
+//   ds_nms_mask_f32             the suppression bitmask in 64x64 tiles (upper triangle), 4 tiles a block
 //   ds_nms_walk                 one block per segment walks the bitmask in order with the removed
 //                               bitset in shared memory and writes the kept indices and their count
 //   ds_nms_onnx_triples         prefix sum of the per-segment counts, (batch, class, box) triples
@@ -160,37 +160,46 @@ extern "C" __global__ void ds_nms_gather_f32(const unsigned long long* __restric
 DS_EXPORT_KERNEL(ds_nms_gather_f32)
 
 // ---- suppression bitmask ------------------------------------------------------------------------------
-// Bound: compute (64 IoU tests with one IEEE division each per thread, the 64 column boxes broadcast from
-// shared memory). Block 64: thread t owns row rb * 64 + t and builds its 64-bit word for the column tile
-// cb; grid (words, words, min(segments, 65535)), only tiles with cb >= rb work (the walk never reads
-// the lower triangle), z grid-strides over segments. Bit c of word (row, cb) is set when the row box
-// suppresses column cb * 64 + c (a later candidate of the same class).
+// Bound: compute (up to 256 overlap tests per thread; the IoU and its IEEE division only for boxes whose
+// extents overlap, since the others cannot pass a threshold >= 0). Block 64: thread t owns row
+// rb * 64 + t and writes its 64-bit words for DS_NMS_GROUP = 4 consecutive column tiles, staged together
+// in shared memory so a block pays one barrier pair for 256 columns. Grid (ceil(words / 4), words,
+// min(segments, 65535)); only tiles with cb >= rb work (the walk never reads the lower triangle) and z
+// grid-strides over segments. Bit c of word (row, cb) is set when the row box suppresses column
+// cb * 64 + c (a later candidate of the same class).
+#define DS_NMS_GROUP 4
 extern "C" __global__ void ds_nms_mask_f32(const float4* __restrict__ sorted_boxes, const int* __restrict__ sorted_cls,
                                            const int* __restrict__ seg_valid, long long n, long long words,
                                            long long segments, int rule, float iou_threshold,
                                            unsigned long long* __restrict__ mask) {
-  DS_SHARED(float, s_x1, DS_NMS_TILE);
-  DS_SHARED(float, s_y1, DS_NMS_TILE);
-  DS_SHARED(float, s_x2, DS_NMS_TILE);
-  DS_SHARED(float, s_y2, DS_NMS_TILE);
-  DS_SHARED(float, s_area, DS_NMS_TILE);
-  DS_SHARED(int, s_cls, DS_NMS_TILE);
-  const long long cb = blockIdx.x, rb = blockIdx.y;
+  DS_SHARED(float, s_x1, DS_NMS_GROUP * DS_NMS_TILE);
+  DS_SHARED(float, s_y1, DS_NMS_GROUP * DS_NMS_TILE);
+  DS_SHARED(float, s_x2, DS_NMS_GROUP * DS_NMS_TILE);
+  DS_SHARED(float, s_y2, DS_NMS_GROUP * DS_NMS_TILE);
+  DS_SHARED(float, s_area, DS_NMS_GROUP * DS_NMS_TILE);
+  DS_SHARED(int, s_cls, DS_NMS_GROUP * DS_NMS_TILE);
+  const long long rb = blockIdx.y;
+  const long long cb0 = (long long)blockIdx.x * DS_NMS_GROUP;
   const int t = threadIdx.x;
+  // Skipping pairs whose extents do not overlap is exact unless a negative threshold makes IoU 0 suppress.
+  const bool filter = rule == DS_NMS_RULE_ONNX || !(iou_threshold < 0.0f);
   for (long long s = blockIdx.z; s < segments; s += gridDim.z) {
     const long long m = __ldg(seg_valid + s);
-    const bool active = cb >= rb && cb * DS_NMS_TILE < m;  // block-uniform; implies rb * 64 < m
+    const long long used = ds_nms_words(m);
+    const long long cb_first = cb0 > rb ? cb0 : rb;
+    const long long cb_end = (cb0 + DS_NMS_GROUP) < used ? (cb0 + DS_NMS_GROUP) : used;
+    const bool active = cb_first < cb_end;  // block-uniform; implies rb < used, i.e. rb * 64 < m
     const long long seg0 = s * n;
-    const long long col0 = cb * DS_NMS_TILE;
-    const int ncol = active ? (int)((m - col0) < DS_NMS_TILE ? (m - col0) : DS_NMS_TILE) : 0;
-    if (t < ncol) {
-      const float4 b = sorted_boxes[seg0 + col0 + t];
-      s_x1[t] = b.x;
-      s_y1[t] = b.y;
-      s_x2[t] = b.z;
-      s_y2[t] = b.w;
-      s_area[t] = ds_box_area(b.x, b.y, b.z, b.w);
-      s_cls[t] = sorted_cls != nullptr ? sorted_cls[seg0 + col0 + t] : 0;
+    const long long col0 = cb_first * DS_NMS_TILE;
+    const long long col_end = active ? ((cb_end * DS_NMS_TILE) < m ? cb_end * DS_NMS_TILE : m) : col0;
+    for (long long c = t; c < col_end - col0; c += DS_NMS_TILE) {
+      const float4 b = sorted_boxes[seg0 + col0 + c];
+      s_x1[c] = b.x;
+      s_y1[c] = b.y;
+      s_x2[c] = b.z;
+      s_y2[c] = b.w;
+      s_area[c] = ds_box_area(b.x, b.y, b.z, b.w);
+      s_cls[c] = sorted_cls != nullptr ? sorted_cls[seg0 + col0 + c] : 0;
     }
     __syncthreads();
     const long long row = rb * DS_NMS_TILE + t;
@@ -198,19 +207,26 @@ extern "C" __global__ void ds_nms_mask_f32(const float4* __restrict__ sorted_box
       const float4 a = sorted_boxes[seg0 + row];
       const float area_a = ds_box_area(a.x, a.y, a.z, a.w);
       const int cls_a = sorted_cls != nullptr ? sorted_cls[seg0 + row] : 0;
-      unsigned long long bits = 0;
-      for (int c = cb == rb ? t + 1 : 0; c < ncol; ++c) {
-        const bool hit =
-            rule == DS_NMS_RULE_ONNX
-                ? ds_nms_onnx_suppresses(a.x, a.y, a.z, a.w, area_a, s_x1[c], s_y1[c], s_x2[c], s_y2[c], s_area[c],
-                                         iou_threshold)
-                : ds_nms_suppresses(a.x, a.y, a.z, a.w, area_a, s_x1[c], s_y1[c], s_x2[c], s_y2[c], s_area[c],
-                                    iou_threshold);
-        if (hit && s_cls[c] == cls_a) bits |= 1ull << c;
+      for (long long cb = cb_first; cb < cb_end; ++cb) {
+        const int base = (int)((cb - cb_first) * DS_NMS_TILE);
+        const long long left = m - cb * DS_NMS_TILE;
+        const int ncol = left < DS_NMS_TILE ? (int)left : DS_NMS_TILE;
+        unsigned long long bits = 0;
+        for (int c = cb == rb ? t + 1 : 0; c < ncol; ++c) {
+          const int k = base + c;
+          if (filter && !ds_nms_extents_overlap(a.x, a.y, a.z, a.w, s_x1[k], s_y1[k], s_x2[k], s_y2[k])) continue;
+          const bool hit =
+              rule == DS_NMS_RULE_ONNX
+                  ? ds_nms_onnx_suppresses(a.x, a.y, a.z, a.w, area_a, s_x1[k], s_y1[k], s_x2[k], s_y2[k],
+                                           s_area[k], iou_threshold)
+                  : ds_nms_suppresses(a.x, a.y, a.z, a.w, area_a, s_x1[k], s_y1[k], s_x2[k], s_y2[k], s_area[k],
+                                      iou_threshold);
+          if (hit && s_cls[k] == cls_a) bits |= 1ull << c;
+        }
+        mask[(seg0 + row) * words + cb] = bits;
       }
-      mask[(seg0 + row) * words + cb] = bits;
     }
-    __syncthreads();  // the next segment overwrites the tile
+    __syncthreads();  // the next segment overwrites the tiles
   }
 }
 DS_EXPORT_KERNEL(ds_nms_mask_f32)

@@ -71,6 +71,15 @@ DS_HD bool ds_nms_onnx_suppresses(float ax1, float ay1, float ax2, float ay2, fl
          (ds_div_rn(inter, uni) > iou_threshold);
 }
 
+// Whether the x and the y extents of a and b overlap (strictly). When they do not, the intersection is
+// 0 or NaN, so IoU is +-0 or NaN and neither rule suppresses for an iou_threshold >= 0 or NaN: a cheap
+// exact test in front of the IoU's division (not usable for a negative threshold with torchvision's
+// rule, where IoU 0 suppresses). Holds for degenerate boxes (x2 < x1) and infinite coordinates too.
+DS_HD bool ds_nms_extents_overlap(float ax1, float ay1, float ax2, float ay2, float bx1, float by1, float bx2,
+                                  float by2) {
+  return (bx1 < ax2) & (ax1 < bx2) & (by1 < ay2) & (ay1 < by2);
+}
+
 // Which of the two rules a launch / call applies.
 #define DS_NMS_RULE_TORCHVISION 0
 #define DS_NMS_RULE_ONNX 1

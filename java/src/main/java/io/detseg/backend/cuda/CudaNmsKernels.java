@@ -24,6 +24,8 @@ final class CudaNmsKernels implements NmsKernels {
   private static final int STREAM_BLOCK = 256;
   private static final int MAX_STREAM_GRID = 4096;
   private static final int WALK_THREADS = 256;
+  /** Column tiles per ds_nms_mask_f32 block; must equal DS_NMS_GROUP in kernels/nms.cu. */
+  private static final int MASK_GROUP = 4;
   private static final int SOFT_THREADS = 256;
   /** Static shared memory of ds_nms_walk besides the removed bitset (diag 512 + rows 256 + state 16). */
   private static final int WALK_STATIC_SHARED = 784;
@@ -133,7 +135,6 @@ final class CudaNmsKernels implements NmsKernels {
       long sortedIdx = buf.alloc(4 * segments * n);
       long sortedCls = idxs == 0 ? 0 : buf.alloc(4 * segments * n);
       long segValid = buf.alloc(4 * segments);
-      long mask = buf.alloc(8 * segments * n * words);
 
       backend.launch("ds_nms_keys_f32", Dim3.of(streamGrid(total)), Dim3.of(STREAM_BLOCK), 0, new KernelArgs()
           .pointer(scores).i64(n).i64(segments).i32(log2p).i32(useScoreThreshold ? 1 : 0).f32(scoreThreshold)
@@ -143,7 +144,12 @@ final class CudaNmsKernels implements NmsKernels {
           new KernelArgs().pointer(keys).pointer(boxes).pointer(idxs).i64(n).i64(segments).i32(log2p)
               .i64(segBase).i64(classes).i32(format).pointer(sortedBoxes).pointer(sortedIdx).pointer(sortedCls)
               .pointer(segValid));
-      Dim3 maskGrid = new Dim3((int) words, (int) words, (int) Math.min(segments, 65535));
+      // The keys are done; the bitmask (the big buffer) is allocated only now, so the simulator's
+      // per-launch snapshots of live memory stay small for the sort.
+      buf.free(keys);
+      long mask = buf.alloc(8 * segments * n * words);
+      Dim3 maskGrid = new Dim3((int) ((words + MASK_GROUP - 1) / MASK_GROUP), (int) words,
+          (int) Math.min(segments, 65535));
       backend.launch("ds_nms_mask_f32", maskGrid, Dim3.of(64), 0, new KernelArgs().pointer(sortedBoxes)
           .pointer(sortedCls).pointer(segValid).i64(n).i64(words).i64(segments).i32(rule).f32(iouThreshold)
           .pointer(mask));
@@ -218,6 +224,11 @@ final class CudaNmsKernels implements NmsKernels {
       long a = backend.allocate(Math.max(bytes, 1));
       addresses.add(a);
       return a;
+    }
+
+    void free(long address) {
+      addresses.remove(Long.valueOf(address));
+      backend.free(address);
     }
 
     @Override
