@@ -33,8 +33,11 @@ __device__ __forceinline__ void ds_nms_cmpx(unsigned long long* __restrict__ k, 
   }
 }
 
-// The lower index of compare-exchange pair t at distance j (j a power of two).
-__device__ __forceinline__ long long ds_nms_pair_lo(long long t, long long j) { return 2 * j * (t / j) + (t % j); }
+// The lower index of compare-exchange pair t at distance j (j a power of two): t with a 0 bit inserted
+// at j's position, i.e. 2 * j * (t / j) + t % j without the 64-bit divisions.
+__device__ __forceinline__ long long ds_nms_pair_lo(long long t, long long j) {
+  return ((t & ~(j - 1)) << 1) | (t & (j - 1));
+}
 
 // Ascending unless this pair belongs to the descending half of a bitonic stage; a stage as long as a
 // whole segment (k >= p) sorts ascending, so every segment ends ascending on its own.

@@ -26,8 +26,10 @@
 #pragma GCC optimize("fp-contract=off")
 
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -48,8 +50,10 @@ namespace {
 constexpr int64_t kBlock = 64;
 // Candidates per L1 chunk in the batch test: 6 arrays * 4 bytes * 1024 = 24 KiB.
 constexpr int64_t kChunk = 1024;
-// Later candidates worth splitting over threads (a block's batch test is >= 1 box * this many pairs).
+// Candidates worth two threads (leader / follower, see greedy_segment).
 constexpr int64_t kMinParallelCandidates = 4096;
+// The leader's share of the candidates in a parallel round.
+constexpr int64_t kLeaderShareNum = 2, kLeaderShareDen = 3;
 // A class with at least this many candidates runs alone with the parallel candidate loop.
 constexpr int64_t kLargeSegment = 8192;
 
@@ -166,94 +170,127 @@ inline void resolve_block(const Greedy& g, Soa cur, int64_t bsz, KeptBlock& blk,
   }
 }
 
-// Tests candidates [lo, hi) of cur against blk and copies the survivors to dst (in order); returns
-// their number. dead: scratch of hi - lo ints.
-inline int64_t test_range(const Greedy& g, const KeptBlock& blk, Soa cur, int64_t lo, int64_t hi, int32_t* dead) {
+// Tests candidates [lo, hi) of cur against nk kept boxes, compacts the survivors in place to
+// [lo, lo + survivors) (order kept) and returns their number. dead: scratch of hi - lo ints.
+inline int64_t test_and_compact(const Greedy& g, const float* kx1, const float* ky1, const float* kx2,
+                                const float* ky2, const float* karea, int64_t nk, Soa cur, int64_t lo, int64_t hi,
+                                int32_t* dead) {
   if (lo >= hi) return 0;
   std::memset(dead, 0, sizeof(int32_t) * (hi - lo));
-  g.cross(blk.x1, blk.y1, blk.x2, blk.y2, blk.area, blk.n, cur, lo, hi, g.thr, dead);
-  int64_t alive = 0;
-  for (int64_t j = lo; j < hi; ++j) alive += dead[j - lo] == 0;
-  return alive;
-}
-
-inline void scatter_range(Soa cur, int64_t lo, int64_t hi, const int32_t* dead, Soa dst, int64_t at) {
+  g.cross(kx1, ky1, kx2, ky2, karea, nk, cur, lo, hi, g.thr, dead);
+  int64_t at = lo;
   for (int64_t j = lo; j < hi; ++j) {
     if (dead[j - lo]) continue;
-    dst.x1[at] = cur.x1[j];
-    dst.y1[at] = cur.y1[j];
-    dst.x2[at] = cur.x2[j];
-    dst.y2[at] = cur.y2[j];
-    dst.area[at] = cur.area[j];
-    dst.tag[at] = cur.tag[j];
+    cur.x1[at] = cur.x1[j];
+    cur.y1[at] = cur.y1[j];
+    cur.x2[at] = cur.x2[j];
+    cur.y2[at] = cur.y2[j];
+    cur.area[at] = cur.area[j];
+    cur.tag[at] = cur.tag[j];
     ++at;
+  }
+  return at - lo;
+}
+
+// Kept boxes a leader thread publishes to a follower: entries [0, count) are complete (release /
+// acquire); done: the leader has finished; stop: the cap is reached, the follower may quit.
+struct KeptLog {
+  float *x1, *y1, *x2, *y2, *area;
+  std::atomic<int64_t> count{0};
+  std::atomic<bool> done{false};
+  std::atomic<bool> stop{false};
+};
+
+// One-at-a-time greedy over candidates [0, alive) of cur, in blocks of kBlock, compacting in place.
+// Appends kept tags to out (from *total); with a log, also publishes each block's kept boxes.
+void greedy_serial(const Greedy& g, Soa cur, int64_t alive, int32_t* dead, int32_t* out, int64_t* total,
+                   KeptLog* log) {
+  KeptBlock blk;
+  int64_t published = 0;
+  while (alive > 0 && *total < g.max_keep) {
+    const int64_t bsz = std::min(kBlock, alive);
+    resolve_block(g, cur, bsz, blk, out, total);
+    if (log != nullptr) {
+      for (int64_t q = 0; q < blk.n; ++q) {
+        log->x1[published + q] = blk.x1[q];
+        log->y1[published + q] = blk.y1[q];
+        log->x2[published + q] = blk.x2[q];
+        log->y2[published + q] = blk.y2[q];
+        log->area[published + q] = blk.area[q];
+      }
+      published += blk.n;
+      log->count.store(published, std::memory_order_release);
+    }
+    if (*total >= g.max_keep) break;
+    const int64_t left = test_and_compact(g, blk.x1, blk.y1, blk.x2, blk.y2, blk.area, blk.n, cur, bsz, alive, dead);
+    cur = cur.offset(bsz);
+    alive = left;
   }
 }
 
-// Greedy NMS over m candidates in visiting order in a (b: scratch of the same size, dead: m ints).
-// Writes the kept tags in order to out and returns their number. nt > 1 splits the candidate test.
-int64_t greedy_segment(const Greedy& g, Soa a, Soa b, int32_t* dead, int64_t m, int32_t* out, int nt) {
-  int64_t total = 0;
-  if (m <= 0 || g.max_keep <= 0) return 0;
-  Soa cur = a, nxt = b;
-  int64_t alive = m;
-  KeptBlock blk;
-  if (nt <= 1 || m < kMinParallelCandidates) {
-    while (alive > 0 && total < g.max_keep) {
-      const int64_t bsz = std::min(kBlock, alive);
-      resolve_block(g, cur, bsz, blk, out, &total);
-      if (total >= g.max_keep) break;
-      const int64_t left = test_range(g, blk, cur, bsz, alive, dead);
-      scatter_range(cur, bsz, alive, dead, nxt, 0);
-      std::swap(cur, nxt);
-      alive = left;
+// Applies the leader's kept boxes, as they are published, to candidates [0, alive) of cur (compacted
+// in place); returns the survivors once the leader is done (or 0 when it reached the cap).
+int64_t follow(const Greedy& g, Soa cur, int64_t alive, int32_t* dead, KeptLog& log) {
+  int64_t applied = 0;
+  int spins = 0;
+  for (;;) {
+    if (log.stop.load(std::memory_order_acquire)) return 0;
+    const bool finished = log.done.load(std::memory_order_acquire);  // read before count: then count is final
+    const int64_t avail = log.count.load(std::memory_order_acquire);
+    if (avail > applied) {
+      alive = test_and_compact(g, log.x1 + applied, log.y1 + applied, log.x2 + applied, log.y2 + applied,
+                               log.area + applied, avail - applied, cur, 0, alive, dead);
+      applied = avail;
+      spins = 0;
+    } else if (finished) {
+      return alive;
+    } else if (++spins < 256) {
+      __builtin_ia32_pause();
+    } else {
+      sched_yield();  // the leader may be descheduled on a busy machine: give it the core
     }
-    return total;
   }
-  // Parallel: one team for the whole walk; per block a single thread decides the block, then every
-  // thread tests and compacts its share of the later candidates.
-  int64_t counts[64] = {0};
-  nt = std::min(nt, 64);
-  bool done = false;
-  bool pending = false;
-  int64_t bsz = 0, next_alive = 0;
-#pragma omp parallel num_threads(nt)
-  {
-    const int t = omp_get_thread_num();
-    const int team = omp_get_num_threads();
-    for (;;) {
-#pragma omp single
-      {
-        if (pending) {
-          std::swap(cur, nxt);
-          alive = next_alive;
-          pending = false;
-        }
-        if (alive == 0 || total >= g.max_keep) {
-          done = true;
-        } else {
-          bsz = std::min(kBlock, alive);
-          resolve_block(g, cur, bsz, blk, out, &total);
-          done = total >= g.max_keep;
-        }
-      }
-      if (done) break;
-      const int64_t len = alive - bsz;
-      const int parts = len >= kMinParallelCandidates ? team : 1;
-      const int64_t per = ((len + parts - 1) / parts + 15) / 16 * 16;
-      const int64_t lo = t < parts ? std::min(alive, bsz + t * per) : alive;
-      const int64_t hi = t < parts ? std::min(alive, lo + per) : alive;
-      counts[t] = test_range(g, blk, cur, lo, hi, dead + (lo - bsz));
-#pragma omp barrier
-      int64_t at = 0;
-      for (int u = 0; u < t; ++u) at += counts[u];
-      scatter_range(cur, lo, hi, dead + (lo - bsz), nxt, at);
-      if (t == team - 1) {
-        next_alive = at + counts[t];
-        pending = true;
-      }
-#pragma omp barrier
+}
+
+// Greedy NMS over m candidates in visiting order in a (compacted in place; dead: m ints of scratch;
+// log: 5 * m floats). Writes the kept tags in order to out and returns their number.
+//
+// With nt > 1 and enough candidates, two threads share the work without a barrier per block: the
+// leader runs the one-at-a-time greedy over the first 2/3 of the candidates and publishes every
+// block's kept boxes; the follower applies them, as they come, to the last third (they can only
+// suppress it; nothing there can affect the leader). When the leader is done, the follower's
+// survivors are the new candidate list and the split repeats. One join per round, a few rounds.
+int64_t greedy_segment(const Greedy& g, Soa a, int32_t* dead, float* log_buf, int64_t m, int32_t* out, int nt) {
+  int64_t total = 0;
+  Soa list = a;
+  int64_t alive = m;
+  while (alive > 0 && total < g.max_keep) {
+    if (nt <= 1 || alive < kMinParallelCandidates) {
+      greedy_serial(g, list, alive, dead, out, &total, nullptr);
+      break;
     }
+    const int64_t split = alive * kLeaderShareNum / kLeaderShareDen;
+    KeptLog log;
+    log.x1 = log_buf;
+    log.y1 = log_buf + m;
+    log.x2 = log_buf + 2 * m;
+    log.y2 = log_buf + 3 * m;
+    log.area = log_buf + 4 * m;
+    int64_t left = 0;
+#pragma omp parallel num_threads(2)
+    {
+      const int t = omp_get_thread_num();
+      if (t == 0) {
+        greedy_serial(g, list, split, dead, out, &total, &log);
+        if (total >= g.max_keep) log.stop.store(true, std::memory_order_release);
+        log.done.store(true, std::memory_order_release);
+        if (omp_get_num_threads() == 1) left = follow(g, list.offset(split), alive - split, dead + split, log);
+      } else if (t == 1) {
+        left = follow(g, list.offset(split), alive - split, dead + split, log);
+      }
+    }
+    list = list.offset(split);
+    alive = left;
   }
   return total;
 }
@@ -316,10 +353,11 @@ int64_t sorted_candidates(const float* scores, int64_t n, int use_thr, float thr
 // Scratch for one class of up to cap candidates.
 struct Scratch {
   explicit Scratch(int64_t cap)
-      : a(cap), b(cap), dead(new int32_t[std::max<int64_t>(cap, 1)]), order(new int32_t[std::max<int64_t>(cap, 1)]),
+      : a(cap), log(new float[5 * std::max<int64_t>(cap, 1)]), dead(new int32_t[std::max<int64_t>(cap, 1)]), order(new int32_t[std::max<int64_t>(cap, 1)]),
         keys(new uint32_t[std::max<int64_t>(cap, 1)]), tk(new uint32_t[std::max<int64_t>(cap, 1)]),
         tv(new int32_t[std::max<int64_t>(cap, 1)]), kept(new int32_t[std::max<int64_t>(cap, 1)]) {}
-  SoaStore a, b;
+  SoaStore a;
+  std::unique_ptr<float[]> log;  // greedy_segment's kept-box log
   std::unique_ptr<int32_t[]> dead, order;
   std::unique_ptr<uint32_t[]> keys, tk;
   std::unique_ptr<int32_t[]> tv, kept;
@@ -354,7 +392,7 @@ int64_t nms_f32(const float* boxes, const float* scores, const int32_t* idxs, in
       const float* b = boxes + 4 * (int64_t)order[r];
       put_box(a, r, b[0], b[1], b[2], b[3], order[r]);
     }
-    return greedy_segment(g, a, s.b.soa(), s.dead.get(), m, keep, nt);
+    return greedy_segment(g, a, s.dead.get(), s.log.get(), m, keep, nt);
   }
 
   // Per class: partition the ranks stably by class (radix sort on the class id, sign bit flipped so
@@ -381,17 +419,19 @@ int64_t nms_f32(const float* boxes, const float* scores, const int32_t* idxs, in
   std::unique_ptr<int64_t[]> seg_kept(new int64_t[nseg]);
   // Large classes first, one at a time with the parallel candidate test; then the rest in parallel.
   int32_t* kept = s.tv.get();  // kept ranks of class k at kept[seg_start[k] ...]
-  Soa b = s.b.soa();
   int32_t* dead = s.dead.get();
+  float* log = s.log.get();
   for (int64_t k = 0; k < nseg; ++k) {
     const int64_t lo = seg_start[k], len = seg_start[k + 1] - lo;
-    if (len >= kLargeSegment) seg_kept[k] = greedy_segment(g, a.offset(lo), b.offset(lo), dead + lo, len, kept + lo, nt);
+    if (len >= kLargeSegment) {
+      seg_kept[k] = greedy_segment(g, a.offset(lo), dead + lo, log + 5 * lo, len, kept + lo, nt);
+    }
   }
   const int par = detail::threads_for(m, 2048) > 1 && nseg > 1 ? nt : 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(par)
   for (int64_t k = 0; k < nseg; ++k) {
     const int64_t lo = seg_start[k], len = seg_start[k + 1] - lo;
-    if (len < kLargeSegment) seg_kept[k] = greedy_segment(g, a.offset(lo), b.offset(lo), dead + lo, len, kept + lo, 1);
+    if (len < kLargeSegment) seg_kept[k] = greedy_segment(g, a.offset(lo), dead + lo, log + 5 * lo, len, kept + lo, 1);
   }
   // Mark kept ranks, then emit them in global score order.
   uint8_t* is_kept = reinterpret_cast<uint8_t*>(s.tk.get());
@@ -442,7 +482,7 @@ int64_t onnx_nms_f32(const float* boxes, const float* scores, int64_t batches, i
       const float* b = xyxy.get() + 4 * (batch * n + s.order[r]);
       put_box(a, r, b[0], b[1], b[2], b[3], s.order[r]);
     }
-    seg_count[sidx] = greedy_segment(g, a, s.b.soa(), s.dead.get(), m, seg_box.get() + sidx * cap, inner);
+    seg_count[sidx] = greedy_segment(g, a, s.dead.get(), s.log.get(), m, seg_box.get() + sidx * cap, inner);
   }
   int64_t out = 0;
   for (int64_t sidx = 0; sidx < segs; ++sidx) {

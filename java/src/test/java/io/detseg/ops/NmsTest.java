@@ -201,6 +201,62 @@ class NmsTest {
     }
   }
 
+  /**
+   * The CPU's two-thread path (from 4096 candidates: a leader decides, a follower applies its kept boxes
+   * to the tail) against the reference, with caps that stop the leader in the first or a later round,
+   * heavy overlaps, ties, and one large class inside batched NMS and ONNX.
+   */
+  @Test
+  void cpuTwoThreadPathMatchesTheReference() {
+    Random rnd = new Random(99);
+    for (int n : new int[] {4096, 9000, 16000}) {
+      float[] b = n == 9000 ? boxes(rnd, n, false) : benchBoxes(rnd, n);
+      float[] sc = scores(rnd, n);
+      int[] one = new int[n];
+      int[] two = new int[n];
+      for (int i = 0; i < n; i++) {
+        two[i] = i % 7 == 0 ? 1 : 0;  // one class of ~6/7 of the boxes (two threads), one small
+      }
+      for (long cap : new long[] {-1, 50, 700, 3000}) {
+        try (Scope s = Scope.open()) {
+          Tensor tb = Tensor.of(b, n, 4);
+          Tensor ts = Tensor.of(sc, n);
+          String what = "n=" + n + " cap=" + cap;
+          assertArrayEquals(greedyReference(b, sc, null, 0.5f, false, 0f, cap),
+              Nms.nms(tb, ts, 0.5, Nms.NO_SCORE_THRESHOLD, cap).toIntArray(), what);
+          assertArrayEquals(greedyReference(b, sc, two, 0.4f, true, 0.1f, cap),
+              Nms.batchedNms(tb, ts, Tensor.of(two, n), 0.4f, 0.1f, cap).toIntArray(), what);
+          assertArrayEquals(greedyReference(b, sc, one, 0.7f, false, 0f, cap),
+              Nms.batchedNms(tb, ts, Tensor.of(one, n), 0.7f, Nms.NO_SCORE_THRESHOLD, cap).toIntArray(), what);
+        }
+      }
+      if (n == 9000) {
+        continue;  // clustered boxes include degenerate ones, which ONNX normalizes: not the same rule
+      }
+      try (Scope s = Scope.open()) {
+        float[] yxyx = new float[4 * n];
+        for (int i = 0; i < n; i++) {
+          yxyx[4 * i] = b[4 * i + 1];
+          yxyx[4 * i + 1] = b[4 * i];
+          yxyx[4 * i + 2] = b[4 * i + 3];
+          yxyx[4 * i + 3] = b[4 * i + 2];
+        }
+        float[] finite = sc.clone();
+        for (int i = 0; i < n; i++) {
+          finite[i] = Float.isFinite(finite[i]) ? finite[i] : 0.5f;
+        }
+        int[] sel = Nms.onnxNonMaxSuppression(Tensor.of(yxyx, 1, n, 4), Tensor.of(finite, 1, 1, n), 0, n, 0.5f,
+            Float.NEGATIVE_INFINITY).toIntArray();
+        int[] want = greedyReference(b, finite, null, 0.5f, false, 0f, -1);  // same rule for these boxes
+        int[] boxIdx = new int[sel.length / 3];
+        for (int k = 0; k < boxIdx.length; k++) {
+          boxIdx[k] = sel[3 * k + 2];
+        }
+        assertArrayEquals(want, boxIdx, "onnx n=" + n);
+      }
+    }
+  }
+
   @Test
   void cudaSimMatchesCpuOnTenThousandBoxesInEightyClasses() {
     Devices.assumeUsable(Device.CUDA_SIM);
