@@ -9,18 +9,20 @@
 //   3. the alive candidates are walked in blocks of kBlock. Inside a block the greedy decisions are
 //      made one by one (each kept box tests the rest of the block with the vectorized IoU loop).
 //      The block's kept boxes then test every later alive candidate at once: a vectorized loop over
-//      candidates (unit stride, chunked to stay in L1) per kept box, split over both cores for long
-//      lists, and the survivors are compacted into the other buffer. Suppressed boxes are never
-//      looked at again, which is where most of the speed over a flag-per-box loop comes from; the
-//      loop stops early when nothing is alive or the cap is reached.
-// The kept set and order are exactly those of the one-box-at-a-time greedy algorithm: a block's
-// candidates are tested against every earlier kept box before they are decided.
+//      candidates (unit stride, chunked to stay in L1) per kept box, and the survivors are compacted
+//      in place. Suppressed boxes are never looked at again, which is where most of the speed over a
+//      flag-per-box loop comes from; the walk stops as soon as nothing is alive or the cap is reached.
+//   4. with many candidates, two threads share the walk without a barrier per block: a leader walks
+//      the first 2/3 and publishes its kept boxes, a follower applies them to the last third as they
+//      come (greedy_segment).
+// The kept set and order are exactly those of the one-box-at-a-time greedy algorithm: a candidate is
+// tested against every earlier kept box before it is decided.
 //
 // Batched NMS sorts once by score, partitions the sorted order stably by class (so each class is in
-// score order), runs the classes in parallel (dynamic schedule; a class large enough to be worth
-// both cores runs alone with the split candidate loop), then walks the global score order emitting
-// the kept boxes. The coordinate-offset trick is not used: it is slower here (one quadratic pass over
-// all boxes instead of small per-class ones) and changes IoUs by rounding; see docs/kernels/nms.md.
+// score order), runs the classes (in parallel over classes when the work is large; a class large
+// enough for the two-thread walk runs alone with it), then walks the global score order emitting the
+// kept boxes. The coordinate-offset trick is not used: measured ~20x slower here (one quadratic pass
+// over all boxes instead of small per-class ones) and it changes IoUs by rounding; docs/kernels/nms.md.
 
 // No FMA contraction: the IoU must round exactly as torchvision's and the CUDA kernels' does.
 #pragma GCC optimize("fp-contract=off")
@@ -46,16 +48,20 @@ namespace {
 
 // Alive candidates decided one by one before the batch test of the later ones. 64 keeps the in-block
 // work (<= 64 * 63 / 2 pairs) small next to the batch test while a block still has enough kept boxes
-// to amortize the loop over the later candidates and the fork/join.
+// to make the loop over the later candidates efficient.
 constexpr int64_t kBlock = 64;
 // Candidates per L1 chunk in the batch test: 6 arrays * 4 bytes * 1024 = 24 KiB.
 constexpr int64_t kChunk = 1024;
-// Candidates worth two threads (leader / follower, see greedy_segment).
-constexpr int64_t kMinParallelCandidates = 4096;
-// The leader's share of the candidates in a parallel round.
+// Threads only pay when the work is long next to waking a second thread (and, on a machine busy with
+// other processes, next to libgomp's idle threads competing for the cores). Measured on the 2-core dev
+// machine: one thread does ~2.5 IoU pairs per ns, so 5 000 benchmark boxes (4 M pairs) take ~2 ms
+// alone; the leader/follower split starts paying from ~8 000 candidates of one class.
+constexpr int64_t kMinParallelCandidates = 8192;
+// The leader's share of the candidates in a parallel round (it also decides the blocks).
 constexpr int64_t kLeaderShareNum = 2, kLeaderShareDen = 3;
-// A class with at least this many candidates runs alone with the parallel candidate loop.
-constexpr int64_t kLargeSegment = 8192;
+// Classes (batched) or (batch, class) segments (ONNX) run in parallel only when the estimated pair
+// work (sum of len^2 / 2) is at least this: 20 000 boxes in 80 classes is ~2.5 M pairs, ~1 ms alone.
+constexpr int64_t kMinParallelPairs = int64_t(8) << 20;
 
 struct Soa {
   float* x1;
@@ -417,21 +423,27 @@ int64_t nms_f32(const float* boxes, const float* scores, const int32_t* idxs, in
   }
   seg_start[nseg] = m;
   std::unique_ptr<int64_t[]> seg_kept(new int64_t[nseg]);
-  // Large classes first, one at a time with the parallel candidate test; then the rest in parallel.
   int32_t* kept = s.tv.get();  // kept ranks of class k at kept[seg_start[k] ...]
   int32_t* dead = s.dead.get();
   float* log = s.log.get();
+  // Classes large enough for the two-thread greedy run one at a time with it; the others in parallel
+  // over classes (dynamic schedule) when their total work is worth it.
+  int64_t small_pairs = 0;
   for (int64_t k = 0; k < nseg; ++k) {
     const int64_t lo = seg_start[k], len = seg_start[k + 1] - lo;
-    if (len >= kLargeSegment) {
+    if (len >= kMinParallelCandidates) {
       seg_kept[k] = greedy_segment(g, a.offset(lo), dead + lo, log + 5 * lo, len, kept + lo, nt);
+    } else {
+      small_pairs += len * len / 2;
     }
   }
-  const int par = detail::threads_for(m, 2048) > 1 && nseg > 1 ? nt : 1;
+  const int par = small_pairs >= kMinParallelPairs ? nt : 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(par)
   for (int64_t k = 0; k < nseg; ++k) {
     const int64_t lo = seg_start[k], len = seg_start[k + 1] - lo;
-    if (len < kLargeSegment) seg_kept[k] = greedy_segment(g, a.offset(lo), dead + lo, log + 5 * lo, len, kept + lo, 1);
+    if (len < kMinParallelCandidates) {
+      seg_kept[k] = greedy_segment(g, a.offset(lo), dead + lo, log + 5 * lo, len, kept + lo, 1);
+    }
   }
   // Mark kept ranks, then emit them in global score order.
   uint8_t* is_kept = reinterpret_cast<uint8_t*>(s.tk.get());
@@ -465,7 +477,7 @@ int64_t onnx_nms_f32(const float* boxes, const float* scores, int64_t batches, i
   const Greedy g{cross_fn(DS_NMS_RULE_ONNX), iou_threshold, cap};
   const int nt = omp_get_max_threads();
   // One segment with many boxes: the parallel candidate test; otherwise segments in parallel.
-  const int outer = segs > 1 && detail::threads_for(segs * n, 2048) > 1 ? std::min<int64_t>(nt, segs) : 1;
+  const int outer = segs > 1 && segs * (n * n / 2) >= kMinParallelPairs ? (int)std::min<int64_t>(nt, segs) : 1;
   const int inner = outer == 1 ? nt : 1;
   std::unique_ptr<std::unique_ptr<Scratch>[]> scratch(new std::unique_ptr<Scratch>[outer]);
   for (int t = 0; t < outer; ++t) scratch[t].reset(new Scratch(n));  // allocated outside the team
