@@ -202,9 +202,11 @@ class NmsTest {
   }
 
   /**
-   * The CPU's two-thread path (from 4096 candidates: a leader decides, a follower applies its kept boxes
-   * to the tail) against the reference, with caps that stop the leader in the first or a later round,
-   * heavy overlaps, ties, and one large class inside batched NMS and ONNX.
+   * The CPU's threaded paths against the reference: the two-thread walk of one class (from 8192
+   * candidates: a leader decides, a follower applies its kept boxes to the tail) with caps that stop the
+   * leader in the first or a later round, heavy overlaps and ties; batched NMS with one large class
+   * (n = 16 000: the two-thread walk) or classes run in parallel (n = 9 000: ~30 M pairs); ONNX with one
+   * large segment. n = 4096 stays on one thread.
    */
   @Test
   void cpuTwoThreadPathMatchesTheReference() {

@@ -33,7 +33,8 @@ final class CudaNmsKernels implements NmsKernels {
   /** The most boxes one segment can have: the walk keeps ceil(n / 64) words of removed bits in shared memory. */
   static final long MAX_SEGMENT_BOXES = (long) ((SHARED_LIMIT - WALK_STATIC_SHARED) / 8) / 64 * 64 * 64;
   /** Bitmask bytes one pipeline run may use; segments beyond it run in further groups. */
-  private static final long MASK_BUDGET = 256L << 20;
+  static final long DEFAULT_MASK_BUDGET = 256L << 20;
+  private static volatile long maskBudget = DEFAULT_MASK_BUDGET;
 
   static final int FORMAT_XYXY = 0;
   static final int FORMAT_ONNX_CORNERS = 1;
@@ -73,7 +74,7 @@ final class CudaNmsKernels implements NmsKernels {
     checkSegment("onnx_non_max_suppression", n);
     long maxKeep = Math.min(maxPerClass, n);
     long perSegmentMask = n * words(n) * 8;
-    long group = Math.max(1, Math.min(segments, MASK_BUDGET / Math.max(perSegmentMask, 1)));
+    long group = Math.max(1, Math.min(segments, maskBudget / Math.max(perSegmentMask, 1)));
     try (Buffers buf = new Buffers()) {
       long keep = buf.alloc(4 * segments * n);
       long counts = buf.alloc(4 * segments);
@@ -175,6 +176,11 @@ final class CudaNmsKernels implements NmsKernels {
   }
 
   // ---- helpers ------------------------------------------------------------------------------------
+
+  /** Tests shrink the bitmask budget so that ONNX segments run in several groups. */
+  static void setMaskBudgetForTests(long bytes) {
+    maskBudget = bytes;
+  }
 
   private static void checkSegment(String op, long n) {
     if (n > MAX_SEGMENT_BOXES) {
