@@ -178,7 +178,7 @@ class NmsTest {
   /**
    * 20 000 boxes as in the benchmark (16-256 px in a 1024^2 image, IoU 0.5), the size the issue asks the
    * CUDA path to handle: the pipeline sorts 32 768 keys in 15 launches, fills 313 x 313 / 2 mask tiles
-   * and walks 313 words, in about 2 s on the simulator (two thread schedules compared per launch) on an
+   * and walks 313 words, in about 4 s on the simulator (two thread schedules compared per launch) on an
    * idle 2-core machine. Batched NMS runs at 10 000 boxes in 80 classes: the same kernels with a class
    * test, at a quarter of the mask work.
    */
