@@ -1,0 +1,95 @@
+// CPU padding of the last two dimensions (constant, reflect, replicate; PyTorch F.pad semantics) and
+// the strided row copy behind cat/split. Index maps: kernels/include/detseg/nn_pad_math.cuh (shared
+// with the CUDA kernels).
+//
+// Forward: per output row, the source row (or the fill value); the interior is one memcpy and only
+// the border columns go through the index map. Backward: a gather per input element over the output
+// ranges that read it (the CUDA kernel's order); interior elements have a single source.
+#include <cstring>
+
+#include "cpu_simd.h"
+#include "detseg/nn_pad_math.cuh"
+#include "nn_ops.h"
+
+namespace detseg {
+namespace cpu {
+namespace nn {
+namespace {
+constexpr int64_t kMinOutputsPerThread = 1 << 14;
+}  // namespace
+
+void pad2d_f32(const float* x, float* y, int64_t planes, int H, int W, int outH, int outW, int pT, int pL, int mode,
+               float value) {
+  // Output columns [c0, c1) read the input columns [c0 - pL, c1 - pL) directly.
+  const int c0 = std::max(0, pL), c1 = std::min(outW, pL + W);
+  const int64_t rows = planes * outH;
+  const int64_t per = std::max<int64_t>(1, kMinOutputsPerThread / std::max(1, outW));
+  detail::parallel_ranges(rows, per, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t p = r / outH;
+      const int oy = (int)(r - p * outH);
+      float* yr = y + r * outW;
+      const int iy = ds_nn_pad_source(oy, H, pT, mode);
+      if (iy < 0) {
+        for (int ox = 0; ox < outW; ++ox) yr[ox] = value;
+        continue;
+      }
+      const float* xr = x + (p * H + iy) * (int64_t)W;
+      for (int ox = 0; ox < c0 && ox < outW; ++ox) {
+        const int ix = ds_nn_pad_source(ox, W, pL, mode);
+        yr[ox] = ix < 0 ? value : xr[ix];
+      }
+      if (c1 > c0) std::memcpy(yr + c0, xr + (c0 - pL), sizeof(float) * (size_t)(c1 - c0));
+      for (int ox = std::max(c1, c0); ox < outW; ++ox) {
+        const int ix = ds_nn_pad_source(ox, W, pL, mode);
+        yr[ox] = ix < 0 ? value : xr[ix];
+      }
+    }
+  });
+}
+
+void pad2d_backward_f32(const float* grad, float* gi, int64_t planes, int H, int W, int outH, int outW, int pT,
+                        int pL, int mode) {
+  const int64_t rows = planes * H;
+  const int64_t per = std::max<int64_t>(1, kMinOutputsPerThread / std::max(1, W));
+  detail::parallel_ranges(rows, per, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t r = lo; r < hi; ++r) {
+      const int64_t p = r / H;
+      const int iy = (int)(r - p * H);
+      const float* gp = grad + p * outH * (int64_t)outW;
+      float* out = gi + r * W;
+      int ylo[3], yhi[3];
+      ds_nn_pad_preimage(iy, H, outH, pT, mode, ylo, yhi);
+      for (int ix = 0; ix < W; ++ix) {
+        int xlo[3], xhi[3];
+        ds_nn_pad_preimage(ix, W, outW, pL, mode, xlo, xhi);
+        float acc = 0.0f;
+        for (int a = 0; a < 3; ++a)
+          for (int oy = ylo[a]; oy < yhi[a]; ++oy)
+            for (int b = 0; b < 3; ++b)
+              for (int ox = xlo[b]; ox < xhi[b]; ++ox) acc += gp[(int64_t)oy * outW + ox];
+        out[ix] = acc;
+      }
+    }
+  });
+}
+
+void copy2d_f32(const float* src, int64_t src_stride, float* dst, int64_t dst_stride, int64_t rows, int64_t cols) {
+  // Parallel over rows, or over column chunks of a single long row.
+  constexpr int64_t kChunk = 1 << 16;
+  const int64_t chunks_per_row = (cols + kChunk - 1) / kChunk;
+  const int64_t items = rows * chunks_per_row;
+  const int64_t per = std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, std::min(cols, kChunk)));
+  detail::parallel_ranges(items, per, 1, [&](int64_t lo, int64_t hi) {
+    for (int64_t it = lo; it < hi; ++it) {
+      const int64_t r = it / chunks_per_row;
+      const int64_t c = (it - r * chunks_per_row) * kChunk;
+      const int64_t len = std::min(kChunk, cols - c);
+      std::memcpy(dst + r * dst_stride + c, src + r * src_stride + c, sizeof(float) * (size_t)len);
+    }
+  });
+}
+
+}  // namespace nn
+}  // namespace cpu
+}  // namespace detseg
