@@ -97,11 +97,12 @@ DS_EXPORT_KERNEL(ds_nn_bn_stats_partial_f32)
 
 // Bound: latency (C warps, B partials each). One warp per channel (block 256 = 8 channels, grid
 // ceil(C/8), grid-stride): folds the partials in double, writes save_mean, save_invstd, updates the
-// running statistics when running_mean is not null, and writes coef[c] = (alpha, beta) for the apply
+// running statistics when running_mean is not null (the variance unbiased, as PyTorch, unless unbiased ==
+// 0, as ONNX's training mode), and writes coef[c] = (alpha, beta) for the apply
 // kernel (weight/bias may be null: 1 and 0).
 extern "C" __global__ void ds_nn_bn_stats_final_f32(const float* __restrict__ partials, int B, int C,
                                                     const float* __restrict__ x, long long S, long long M,
-                                                    float momentum, float eps, float* __restrict__ running_mean,
+                                                    float momentum, float eps, int unbiased, float* __restrict__ running_mean,
                                                     float* __restrict__ running_var, const float* __restrict__ weight,
                                                     const float* __restrict__ bias, float* __restrict__ save_mean,
                                                     float* __restrict__ save_invstd, float* __restrict__ coef) {
@@ -118,7 +119,7 @@ extern "C" __global__ void ds_nn_bn_stats_final_f32(const float* __restrict__ pa
       save_invstd[c] = invstd;
       if (running_mean != nullptr) {
         running_mean[c] = ds_nn_bn_running(running_mean[c], st.mean, (double)momentum);
-        running_var[c] = ds_nn_bn_running(running_var[c], st.unbiased_var, (double)momentum);
+        running_var[c] = ds_nn_bn_running(running_var[c], unbiased ? st.unbiased_var : st.var, (double)momentum);
       }
       const float w = weight != nullptr ? __ldg(weight + c) : 1.0f;
       const float bb = bias != nullptr ? __ldg(bias + c) : 0.0f;

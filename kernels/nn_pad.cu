@@ -6,12 +6,14 @@
 
 // Bound: memory (one coalesced store per output, one read per in-range output). One thread per output
 // over the flattened output plane, block 256, grid (min(ceil(outH*outW/256), 65535), min(planes,
-// 65535)), both grid-stride.
-extern "C" __global__ void ds_nn_pad_fwd_f32(const float* __restrict__ x, float* __restrict__ y, long long planes,
-                                             int H, int W, int outH, int outW, int pT, int pL, int mode, float value) {
+// 65535)), both grid-stride. Elements are moved as 32-bit words, so the same kernel pads float32 and
+// int32 tensors; value is the fill's bit pattern.
+extern "C" __global__ void ds_nn_pad_fwd_b32(const unsigned int* __restrict__ x, unsigned int* __restrict__ y,
+                                             long long planes, int H, int W, int outH, int outW, int pT, int pL,
+                                             int mode, unsigned int value) {
   const int out_plane = outH * outW;
   for (long long p = blockIdx.y; p < planes; p += gridDim.y) {
-    const float* xp = x + p * H * (long long)W;
+    const unsigned int* xp = x + p * H * (long long)W;
     for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < out_plane; e += gridDim.x * blockDim.x) {
       const int oy = e / outW, ox = e - oy * outW;
       const int iy = ds_nn_pad_source(oy, H, pT, mode), ix = ds_nn_pad_source(ox, W, pL, mode);
@@ -19,7 +21,7 @@ extern "C" __global__ void ds_nn_pad_fwd_f32(const float* __restrict__ x, float*
     }
   }
 }
-DS_EXPORT_KERNEL(ds_nn_pad_fwd_f32)
+DS_EXPORT_KERNEL(ds_nn_pad_fwd_b32)
 
 // Bound: memory. The backward as a gather: each thread owns one input element and sums the gradients
 // of the outputs that read it (ranges in increasing order: the same order for every schedule). Launch

@@ -386,3 +386,33 @@ extern "C" __global__ void ds_nn_max_unpool2d_bwd_f32(const float* __restrict__ 
   }
 }
 DS_EXPORT_KERNEL(ds_nn_max_unpool2d_bwd_f32)
+
+// ---- ONNX index layouts -----------------------------------------------------------------------------
+
+// Bound: memory (4 bytes in, 4 out). Converts argmax indices between PyTorch's per-plane flat layout
+// (h * W + w within each H x W plane) and ONNX's whole-tensor layout (plane * H * W + h * W + w, or
+// plane * H * W + w * H + h for MaxPool's storage_order = 1); per_plane indices belong to each of the
+// planes. mode 0: to ONNX row-major, 1: to ONNX column-major, 2: from ONNX row-major (MaxUnpool's
+// input; an index into another plane comes out outside [0, H*W)). The caller guarantees the ONNX
+// values fit int32. Launch shape as ds_nn_pool2d_fwd_f32 over per_plane.
+extern "C" __global__ void ds_nn_index_layout_i32(const int* __restrict__ in, int* __restrict__ out,
+                                                  long long planes, int per_plane, int H, int W, int mode) {
+  const long long hw = (long long)H * W;
+  for (long long p = blockIdx.y; p < planes; p += gridDim.y) {
+    for (int e = blockIdx.x * blockDim.x + threadIdx.x; e < per_plane; e += gridDim.x * blockDim.x) {
+      const long long i = p * per_plane + e;
+      const int v = __ldg(in + i);
+      long long r;
+      if (mode == 2) {
+        r = (long long)v - p * hw;
+      } else if (mode == 1) {
+        const int h = v / W, w = v - h * W;
+        r = p * hw + (long long)w * H + h;
+      } else {
+        r = p * hw + v;
+      }
+      out[i] = (int)r;
+    }
+  }
+}
+DS_EXPORT_KERNEL(ds_nn_index_layout_i32)

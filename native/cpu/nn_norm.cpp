@@ -111,7 +111,7 @@ int64_t planes_per_thread(int64_t S) { return std::max<int64_t>(1, kMinElementsP
 }  // namespace
 
 void batch_norm_f32(const float* x, float* y, int64_t N, int C, int64_t S, const float* weight, const float* bias,
-                    float* running_mean, float* running_var, int training, float momentum, float eps,
+                    float* running_mean, float* running_var, int training, float momentum, float eps, int unbiased,
                     float* save_mean, float* save_invstd) {
   static const auto moments = DS_CPU_PICK(moments);
   static const auto affine = DS_CPU_PICK(affine);
@@ -134,7 +134,7 @@ void batch_norm_f32(const float* x, float* y, int64_t N, int C, int64_t S, const
       save_invstd[c] = (float)st.invstd;
       if (running_mean != nullptr) {
         running_mean[c] = ds_nn_bn_running(running_mean[c], st.mean, (double)momentum);
-        running_var[c] = ds_nn_bn_running(running_var[c], st.unbiased_var, (double)momentum);
+        running_var[c] = ds_nn_bn_running(running_var[c], unbiased ? st.unbiased_var : st.var, (double)momentum);
       }
     }
   } else {

@@ -46,6 +46,10 @@ int max_unpool2d_f32(const float* x, const int32_t* ind, float* y, int64_t plane
 int max_unpool2d_backward_f32(const float* grad, const int32_t* ind, float* gi, int64_t planes, int in_hw,
                               int out_hw);
 
+// Argmax index layouts (see ds_nn_index_layout_i32): mode 0 per-plane -> ONNX row-major, 1 -> ONNX
+// column-major (storage_order 1), 2 ONNX row-major -> per-plane.
+void index_layout_i32(const int32_t* in, int32_t* out, int64_t planes, int per_plane, int H, int W, int mode);
+
 // Resize (modes and coordinate rules: kernels/include/detseg/nn_resize_math.cuh).
 struct Resize2d {
   int64_t planes;
@@ -62,9 +66,10 @@ void bed_of_nails_f32(const float* x, float* y, int64_t planes, int H, int W, in
 void bed_of_nails_backward_f32(const float* grad, float* gi, int64_t planes, int H, int W, int sH, int sW);
 
 // Batch norm over x [N, C, S]. Training: writes save_mean/save_invstd and, when running_mean is not
-// null, updates the running statistics; inference (training == 0) uses them. weight/bias may be null.
+// null, updates the running statistics (with the unbiased variance when `unbiased`, as PyTorch; the
+// biased one otherwise, as ONNX); inference (training == 0) uses them. weight/bias may be null.
 void batch_norm_f32(const float* x, float* y, int64_t N, int C, int64_t S, const float* weight, const float* bias,
-                    float* running_mean, float* running_var, int training, float momentum, float eps,
+                    float* running_mean, float* running_var, int training, float momentum, float eps, int unbiased,
                     float* save_mean, float* save_invstd);
 // mean/invstd: save_mean/save_invstd in training; ignored in inference (running stats and eps are
 // used). grad_weight / grad_bias (C each) are always written.
@@ -79,8 +84,9 @@ void activation_f32(const float* x, float* y, int64_t n, int op, float slope);
 void activation_backward_f32(const float* grad, const float* v, float* gi, int64_t n, int op, float slope);
 
 // Padding of the last two dimensions: mode 0 constant (pads may be negative), 1 reflect, 2 replicate.
-void pad2d_f32(const float* x, float* y, int64_t planes, int H, int W, int outH, int outW, int pT, int pL, int mode,
-               float value);
+// The forward moves 32-bit words (float32 or int32; value is the fill's bit pattern).
+void pad2d_b32(const uint32_t* x, uint32_t* y, int64_t planes, int H, int W, int outH, int outW, int pT, int pL,
+               int mode, uint32_t value);
 void pad2d_backward_f32(const float* grad, float* gi, int64_t planes, int H, int W, int outH, int outW, int pT,
                         int pL, int mode);
 

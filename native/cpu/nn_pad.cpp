@@ -18,8 +18,8 @@ namespace {
 constexpr int64_t kMinOutputsPerThread = 1 << 14;
 }  // namespace
 
-void pad2d_f32(const float* x, float* y, int64_t planes, int H, int W, int outH, int outW, int pT, int pL, int mode,
-               float value) {
+void pad2d_b32(const uint32_t* x, uint32_t* y, int64_t planes, int H, int W, int outH, int outW, int pT, int pL,
+               int mode, uint32_t value) {
   // Output columns [c0, c1) read the input columns [c0 - pL, c1 - pL) directly.
   const int c0 = std::max(0, pL), c1 = std::min(outW, pL + W);
   const int64_t rows = planes * outH;
@@ -28,18 +28,18 @@ void pad2d_f32(const float* x, float* y, int64_t planes, int H, int W, int outH,
     for (int64_t r = lo; r < hi; ++r) {
       const int64_t p = r / outH;
       const int oy = (int)(r - p * outH);
-      float* yr = y + r * outW;
+      uint32_t* yr = y + r * outW;
       const int iy = ds_nn_pad_source(oy, H, pT, mode);
       if (iy < 0) {
         for (int ox = 0; ox < outW; ++ox) yr[ox] = value;
         continue;
       }
-      const float* xr = x + (p * H + iy) * (int64_t)W;
+      const uint32_t* xr = x + (p * H + iy) * (int64_t)W;
       for (int ox = 0; ox < c0 && ox < outW; ++ox) {
         const int ix = ds_nn_pad_source(ox, W, pL, mode);
         yr[ox] = ix < 0 ? value : xr[ix];
       }
-      if (c1 > c0) std::memcpy(yr + c0, xr + (c0 - pL), sizeof(float) * (size_t)(c1 - c0));
+      if (c1 > c0) std::memcpy(yr + c0, xr + (c0 - pL), sizeof(uint32_t) * (size_t)(c1 - c0));
       for (int ox = std::max(c1, c0); ox < outW; ++ox) {
         const int ix = ds_nn_pad_source(ox, W, pL, mode);
         yr[ox] = ix < 0 ? value : xr[ix];

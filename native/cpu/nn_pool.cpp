@@ -383,3 +383,35 @@ int max_unpool2d_backward_f32(const float* grad, const int32_t* ind, float* gi, 
 }  // namespace nn
 }  // namespace cpu
 }  // namespace detseg
+
+namespace detseg {
+namespace cpu {
+namespace nn {
+
+void index_layout_i32(const int32_t* in, int32_t* out, int64_t planes, int per_plane, int H, int W, int mode) {
+  const int64_t hw = (int64_t)H * W;
+  detail::parallel_ranges(planes, std::max<int64_t>(1, (1 << 14) / std::max(1, per_plane)), 1,
+                          [&](int64_t lo, int64_t hi) {
+    for (int64_t p = lo; p < hi; ++p) {
+      const int32_t* a = in + p * per_plane;
+      int32_t* b = out + p * per_plane;
+      for (int e = 0; e < per_plane; ++e) {
+        const int v = a[e];
+        int64_t r;
+        if (mode == 2) {
+          r = (int64_t)v - p * hw;
+        } else if (mode == 1) {
+          const int h = v / W, w = v - h * W;
+          r = p * hw + (int64_t)w * H + h;
+        } else {
+          r = p * hw + v;
+        }
+        b[e] = (int32_t)r;
+      }
+    }
+  });
+}
+
+}  // namespace nn
+}  // namespace cpu
+}  // namespace detseg

@@ -110,6 +110,12 @@ JNIEXPORT jint JNICALL Java_io_detseg_backend_CpuNnNative_maxUnpool2dBackward(JN
   return nn::max_unpool2d_backward_f32(cf(grad), ci(ind), f(gi), planes, in_hw, out_hw);
 }
 
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_indexLayout(JNIEnv*, jclass, jlong in, jlong out,
+                                                                       jlong planes, jint per_plane, jint H, jint W,
+                                                                       jint mode) {
+  nn::index_layout_i32(ci(in), i32(out), planes, per_plane, H, W, mode);
+}
+
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_resize(JNIEnv*, jclass, jlong x, jlong y, jlong planes,
                                                                   jint inH, jint inW, jint outH, jint outW,
                                                                   jfloat scaleH, jfloat scaleW, jint mode, jint coord,
@@ -140,9 +146,10 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_bedOfNailsBackward(JNI
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_batchNorm(JNIEnv*, jclass, jlong x, jlong y, jlong N, jint C,
                                                                      jlong S, jlong weight, jlong bias, jlong rm,
                                                                      jlong rv, jboolean training, jfloat momentum,
-                                                                     jfloat eps, jlong save_mean, jlong save_invstd) {
+                                                                     jfloat eps, jboolean unbiased, jlong save_mean,
+                                                                     jlong save_invstd) {
   nn::batch_norm_f32(cf(x), f(y), N, C, S, cf(weight), cf(bias), f(rm), f(rv), training ? 1 : 0, momentum, eps,
-                     f(save_mean), f(save_invstd));
+                     unbiased ? 1 : 0, f(save_mean), f(save_invstd));
 }
 
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_batchNormBackward(
@@ -165,8 +172,9 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_activationBackward(JNI
 
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_pad2d(JNIEnv*, jclass, jlong x, jlong y, jlong planes, jint H,
                                                                  jint W, jint outH, jint outW, jint pT, jint pL,
-                                                                 jint mode, jfloat value) {
-  nn::pad2d_f32(cf(x), f(y), planes, H, W, outH, outW, pT, pL, mode, value);
+                                                                 jint mode, jint value_bits) {
+  nn::pad2d_b32(static_cast<const uint32_t*>(to_ptr(x)), static_cast<uint32_t*>(to_ptr(y)), planes, H, W, outH, outW,
+                pT, pL, mode, (uint32_t)value_bits);
 }
 
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuNnNative_pad2dBackward(JNIEnv*, jclass, jlong grad, jlong gi,

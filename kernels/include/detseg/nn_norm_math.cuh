@@ -3,7 +3,8 @@
 // cpu/batch_norm_kernel.cpp):
 //   training:  mean and biased variance over (N, spatial) per channel; save_invstd = 1/sqrt(var + eps);
 //              running_mean = (1 - momentum) * running_mean + momentum * mean,
-//              running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1) (unbiased);
+//              running_var  = (1 - momentum) * running_var  + momentum * var * M / (M - 1) (unbiased; ONNX's
+//              BatchNormalization uses the biased var here, an option of the op);
 //   inference: mean = running_mean, invstd = 1/sqrt(running_var + eps) (float);
 //   output     = x * alpha + beta with alpha = invstd * weight, beta = bias - mean * alpha;
 //   backward:  grad_bias = sum(g), grad_weight = sum(g * (x - mean)) * invstd,

@@ -14,6 +14,7 @@
 //     align_corners, asymmetric; nearest_mode round_prefer_floor, round_prefer_ceil, floor, ceil;
 //     cubic_coeff_a and exclude_outside. PyTorch's align_corners=False is ONNX's half_pixel (for
 //     linear, PyTorch clamps a negative source coordinate to 0, which gives ONNX's edge-padded result).
+//     ONNX's own cases use the DS_NN_RS_ONNX_* coordinate codes, which follow its reference arithmetic.
 #pragma once
 
 #include <math.h>
@@ -38,6 +39,13 @@
 #define DS_NN_RS_PYTORCH_HALF_PIXEL 1
 #define DS_NN_RS_ALIGN_CORNERS 2
 #define DS_NN_RS_ASYMMETRIC 3
+// The same four as ONNX's reference computes them: `scale` is ONNX's forward scale (the scales input, or
+// sizes / input size) and the coordinate is evaluated in double by division, so ties in nearest
+// rounding fall where ONNX's fall; align_corners uses the unfloored resized length in * scale.
+#define DS_NN_RS_ONNX_HALF_PIXEL 4
+#define DS_NN_RS_ONNX_PYTORCH_HALF_PIXEL 5
+#define DS_NN_RS_ONNX_ALIGN_CORNERS 6
+#define DS_NN_RS_ONNX_ASYMMETRIC 7
 // Nearest rounding. TORCH and TORCH_EXACT are PyTorch's 'nearest' and 'nearest-exact' (they ignore
 // the coordinate transformation); the others are ONNX's nearest_mode applied to the transformed
 // coordinate.
@@ -71,6 +79,17 @@ DS_HD float ds_nn_rs_source(const ds_nn_rs_axis& a, int o) {
     case DS_NN_RS_PYTORCH_HALF_PIXEL:
       if (a.out <= 1) return 0.0f;
       return (float)((double)a.scale * ((double)o + 0.5) - 0.5);
+    case DS_NN_RS_ONNX_PYTORCH_HALF_PIXEL:
+      if (a.out <= 1) return 0.0f;
+      return (float)(((double)o + 0.5) / (double)a.scale - 0.5);
+    case DS_NN_RS_ONNX_HALF_PIXEL:
+      return (float)(((double)o + 0.5) / (double)a.scale - 0.5);
+    case DS_NN_RS_ONNX_ASYMMETRIC:
+      return (float)((double)o / (double)a.scale);
+    case DS_NN_RS_ONNX_ALIGN_CORNERS: {
+      const double len = (double)a.in * (double)a.scale;
+      return len > 1.0 ? (float)((double)o * (double)(a.in - 1) / (len - 1.0)) : 0.0f;
+    }
     default:  // half_pixel
       return (float)((double)a.scale * ((double)o + 0.5) - 0.5);
   }

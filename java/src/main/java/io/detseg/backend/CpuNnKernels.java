@@ -66,6 +66,11 @@ final class CpuNnKernels implements NnKernels {
   }
 
   @Override
+  public void indexLayout(Tensor in, Tensor out, long planes, int perPlane, int h, int w, int mode) {
+    CpuNnNative.indexLayout(in.address(), out.address(), planes, perPlane, h, w, mode);
+  }
+
+  @Override
   public void resize(Tensor x, Tensor y, Resize2d r) {
     CpuNnNative.resize(x.address(), y.address(), r.planes(), r.inH(), r.inW(), r.outH(), r.outW(), r.scaleH(),
         r.scaleW(), r.mode(), r.coord(), r.nearest(), r.cubicA(), r.excludeOutside() ? 1 : 0);
@@ -90,9 +95,10 @@ final class CpuNnKernels implements NnKernels {
 
   @Override
   public void batchNorm(Tensor x, Tensor y, long n, int c, long s, Tensor weight, Tensor bias, Tensor runningMean,
-      Tensor runningVar, boolean training, float momentum, float eps, Tensor saveMean, Tensor saveInvstd) {
+      Tensor runningVar, boolean training, float momentum, float eps, boolean unbiased, Tensor saveMean,
+      Tensor saveInvstd) {
     CpuNnNative.batchNorm(x.address(), y.address(), n, c, s, addr(weight), addr(bias), addr(runningMean),
-        addr(runningVar), training, momentum, eps, saveMean.address(), saveInvstd.address());
+        addr(runningVar), training, momentum, eps, unbiased, saveMean.address(), saveInvstd.address());
   }
 
   @Override
@@ -116,8 +122,8 @@ final class CpuNnKernels implements NnKernels {
 
   @Override
   public void pad2d(Tensor x, Tensor y, long planes, int h, int w, int outH, int outW, int padTop, int padLeft,
-      int mode, float value) {
-    CpuNnNative.pad2d(x.address(), y.address(), planes, h, w, outH, outW, padTop, padLeft, mode, value);
+      int mode, int valueBits) {
+    CpuNnNative.pad2d(x.address(), y.address(), planes, h, w, outH, outW, padTop, padLeft, mode, valueBits);
   }
 
   @Override

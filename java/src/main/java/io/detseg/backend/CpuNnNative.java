@@ -33,6 +33,8 @@ final class CpuNnNative {
 
   static native int maxUnpool2dBackward(long grad, long indices, long gradInput, long planes, int inHw, int outHw);
 
+  static native void indexLayout(long in, long out, long planes, int perPlane, int h, int w, int mode);
+
   static native void resize(long x, long y, long planes, int inH, int inW, int outH, int outW, float scaleH,
       float scaleW, int mode, int coord, int nearest, float cubicA, int excludeOutside);
 
@@ -45,7 +47,7 @@ final class CpuNnNative {
       int strideW);
 
   static native void batchNorm(long x, long y, long n, int c, long s, long weight, long bias, long runningMean,
-      long runningVar, boolean training, float momentum, float eps, long saveMean, long saveInvstd);
+      long runningVar, boolean training, float momentum, float eps, boolean unbiased, long saveMean, long saveInvstd);
 
   static native void batchNormBackward(long grad, long x, long n, int c, long s, long weight, long runningMean,
       long runningVar, long saveMean, long saveInvstd, boolean training, float eps, long gradInput, long gradWeight,
@@ -56,7 +58,7 @@ final class CpuNnNative {
   static native void activationBackward(long grad, long v, long gradInput, long n, int op, float slope);
 
   static native void pad2d(long x, long y, long planes, int h, int w, int outH, int outW, int padTop, int padLeft,
-      int mode, float value);
+      int mode, int valueBits);
 
   static native void pad2dBackward(long grad, long gradInput, long planes, int h, int w, int outH, int outW,
       int padTop, int padLeft, int mode);

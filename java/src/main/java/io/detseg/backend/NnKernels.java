@@ -30,6 +30,11 @@ public interface NnKernels {
   int COORD_PYTORCH_HALF_PIXEL = 1;
   int COORD_ALIGN_CORNERS = 2;
   int COORD_ASYMMETRIC = 3;
+  /** ONNX's arithmetic for the same modes: scale is ONNX's forward scale, coordinates divided in double. */
+  int COORD_ONNX_HALF_PIXEL = 4;
+  int COORD_ONNX_PYTORCH_HALF_PIXEL = 5;
+  int COORD_ONNX_ALIGN_CORNERS = 6;
+  int COORD_ONNX_ASYMMETRIC = 7;
   int NEAREST_TORCH = 0;
   int NEAREST_TORCH_EXACT = 1;
   int NEAREST_ROUND_PREFER_FLOOR = 2;
@@ -75,6 +80,17 @@ public interface NnKernels {
   /** Returns false when an index lies outside [0, outHw) (its gradient is 0). */
   boolean maxUnpool2dBackward(Tensor grad, Tensor indices, Tensor gradInput, long planes, int inHw, int outHw);
 
+  int INDEX_TO_ONNX_ROW_MAJOR = 0;
+  int INDEX_TO_ONNX_COLUMN_MAJOR = 1;
+  int INDEX_FROM_ONNX_ROW_MAJOR = 2;
+
+  /**
+   * Converts int32 argmax indices (perPlane of them per plane) between the per-plane flat layout and
+   * ONNX's whole-tensor layouts of an h x w plane (mode: INDEX_*); results must fit int32 (checked by the
+   * caller).
+   */
+  void indexLayout(Tensor in, Tensor out, long planes, int perPlane, int h, int w, int mode);
+
   void resize(Tensor x, Tensor y, Resize2d r);
 
   void resizeBackward(Tensor grad, Tensor gradInput, Resize2d r);
@@ -86,9 +102,12 @@ public interface NnKernels {
   /**
    * x [n, c, s]; weight, bias, runningMean, runningVar may be null (running stats are required when not
    * training). Writes y, saveMean and saveInvstd (the running mean and 1/sqrt(var + eps) in inference).
+   * unbiased: the running variance is updated with the unbiased batch variance (PyTorch) or the biased one
+   * (ONNX).
    */
   void batchNorm(Tensor x, Tensor y, long n, int c, long s, Tensor weight, Tensor bias, Tensor runningMean,
-      Tensor runningVar, boolean training, float momentum, float eps, Tensor saveMean, Tensor saveInvstd);
+      Tensor runningVar, boolean training, float momentum, float eps, boolean unbiased, Tensor saveMean,
+      Tensor saveInvstd);
 
   void batchNormBackward(Tensor grad, Tensor x, long n, int c, long s, Tensor weight, Tensor runningMean,
       Tensor runningVar, Tensor saveMean, Tensor saveInvstd, boolean training, float eps, Tensor gradInput,
@@ -100,8 +119,9 @@ public interface NnKernels {
   /** v: the forward's input (relu6, leaky_relu) or output (sigmoid, tanh). */
   void activationBackward(Tensor grad, Tensor v, Tensor gradInput, int op, float slope);
 
+  /** Moves 32-bit elements (float32 or int32); valueBits is the constant fill's bit pattern. */
   void pad2d(Tensor x, Tensor y, long planes, int h, int w, int outH, int outW, int padTop, int padLeft, int mode,
-      float value);
+      int valueBits);
 
   void pad2dBackward(Tensor grad, Tensor gradInput, long planes, int h, int w, int outH, int outW, int padTop,
       int padLeft, int mode);

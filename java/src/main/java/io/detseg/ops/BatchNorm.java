@@ -68,6 +68,16 @@ public final class BatchNorm {
   /** torch.nn.functional.batch_norm(input, running_mean, running_var, weight, bias, training, momentum, eps). */
   public static Result batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
       boolean training, float momentum, float eps) {
+    return batchNorm(input, runningMean, runningVar, weight, bias, training, momentum, eps, true);
+  }
+
+  /**
+   * As {@link #batchNorm(Tensor, Tensor, Tensor, Tensor, Tensor, boolean, float, float)}, choosing the
+   * variance the running statistics take in training: unbiased (PyTorch) or biased (ONNX
+   * BatchNormalization with training_mode = 1, whose momentum m is PyTorch's 1 - m).
+   */
+  public static Result batchNorm(Tensor input, Tensor runningMean, Tensor runningVar, Tensor weight, Tensor bias,
+      boolean training, float momentum, float eps, boolean unbiasedRunningVar) {
     String op = "batch_norm";
     long c = checkInput(op, input, runningMean, runningVar, weight, bias, training);
     if (!(eps >= 0)) {
@@ -82,7 +92,7 @@ public final class BatchNorm {
       return new Result(out, mean, invstd);
     }
     input.backend().nn().batchNorm(input, out, input.size(0), (int) c, spatial(input), weight, bias,
-        runningMean, runningVar, training, momentum, eps, mean, invstd);
+        runningMean, runningVar, training, momentum, eps, unbiasedRunningVar, mean, invstd);
     return new Result(out, mean, invstd);
   }
 

@@ -10,7 +10,8 @@ import java.util.Arrays;
  * torch.nn.functional.pad (PyTorch 1.13) of the last one or two dimensions, with its backward: pad is
  * (left, right) or (left, right, top, bottom); mode 'constant' (with value; negative pads crop),
  * 'reflect' (mirrored without repeating the edge: U-Net's overlap-tile) or 'replicate' (ONNX's
- * 'edge'). Index maps shared by both backends: kernels/include/detseg/nn_pad_math.cuh.
+ * 'edge'). The forward takes float32 or int32 (the fill value cast to int, as PyTorch casts it); the
+ * backward is float32. Index maps shared by both backends: kernels/include/detseg/nn_pad_math.cuh.
  */
 public final class Padding {
   private Padding() {}
@@ -33,7 +34,10 @@ public final class Padding {
   }
 
   private static Geometry geometry(String op, Tensor input, int[] pad, String modeName) {
-    Checks.dtype(op, "input", input, DType.FLOAT32);
+    Checks.open(op, "input", input);
+    if (input.dtype() != DType.FLOAT32 && input.dtype() != DType.INT32) {
+      throw NnChecks.error(op, "input", "dtype float32 or int32", input.dtype().label());
+    }
     int mode = mode(op, modeName);
     if (pad == null || (pad.length != 2 && pad.length != 4)) {
       throw NnChecks.error(op, "pad", "2 values (left, right) or 4 (left, right, top, bottom); padding more than the "
@@ -97,25 +101,27 @@ public final class Padding {
   /** torch.nn.functional.pad(input, pad, mode, value). */
   public static Tensor pad(Tensor input, int[] pad, String mode, float value) {
     Geometry g = geometry("pad", input, pad, mode);
-    Tensor out = Tensor.empty(input.device(), DType.FLOAT32, g.outShape());
+    Tensor out = Tensor.empty(input.device(), input.dtype(), g.outShape());
     if (out.numel() == 0) {
       return out;
     }
+    int bits = input.dtype() == DType.FLOAT32 ? Float.floatToRawIntBits(value) : (int) value;
     if (input.numel() == 0) {  // constant mode around an empty input: all fill
       try (Tensor one = Tensor.of(input.device(), new float[] {0f}, 1, 1, 1)) {
         input.backend().nn().pad2d(one, out, g.planes(), 1, 1, g.outH(), g.outW(), -g.outH() - 1, -g.outW() - 1,
-            NnKernels.PAD_CONSTANT, value);
+            NnKernels.PAD_CONSTANT, bits);
       }
       return out;
     }
     input.backend().nn().pad2d(input, out, g.planes(), g.h(), g.w(), g.outH(), g.outW(), g.padTop(), g.padLeft(),
-        g.mode(), value);
+        g.mode(), bits);
     return out;
   }
 
   /** Gradient of pad: each input element receives the gradients of the outputs that read it. */
   public static Tensor padBackward(Tensor gradOutput, Tensor input, int[] pad, String mode) {
     String op = "pad_backward";
+    Checks.dtype(op, "input", input, DType.FLOAT32);
     Geometry g = geometry(op, input, pad, mode);
     Checks.dtype(op, "grad_output", gradOutput, DType.FLOAT32);
     Checks.sameDevice(op, "grad_output", gradOutput, "input", input);

@@ -347,6 +347,52 @@ public final class Pooling {
     return adaptiveMaxPool2d(input, new int[] {1, 1});
   }
 
+  // ---- ONNX index layouts -----------------------------------------------------------------------------
+
+  /**
+   * ONNX MaxPool's argmax output from per-plane indices (as max_pool2d returns them, shape [N, C, oh, ow]
+   * or [C, oh, ow]) into an h x w input: plane * h * w + (storageOrder == 0 ? row * w + col : col * h +
+   * row).
+   */
+  public static Tensor toOnnxIndices(Tensor indices, long h, long w, int storageOrder) {
+    String op = "to_onnx_indices";
+    if (storageOrder != 0 && storageOrder != 1) {
+      throw NnChecks.error(op, "storage_order", "0 (row major) or 1 (column major)", Integer.toString(storageOrder));
+    }
+    return indexLayout(op, indices, h, w,
+        storageOrder == 0 ? NnKernels.INDEX_TO_ONNX_ROW_MAJOR : NnKernels.INDEX_TO_ONNX_COLUMN_MAJOR);
+  }
+
+  /**
+   * Per-plane indices (as max_unpool2d takes them) from ONNX MaxUnpool's whole-tensor row-major indices
+   * into an output of h x w planes; an index into another plane becomes one that max_unpool2d rejects.
+   */
+  public static Tensor fromOnnxIndices(Tensor onnxIndices, long h, long w) {
+    return indexLayout("from_onnx_indices", onnxIndices, h, w, NnKernels.INDEX_FROM_ONNX_ROW_MAJOR);
+  }
+
+  private static Tensor indexLayout(String op, Tensor indices, long h, long w, int mode) {
+    Checks.dtype(op, "indices", indices, DType.INT32);
+    if (indices.dim() != 3 && indices.dim() != 4) {
+      throw NnChecks.error(op, "indices", "a 3-D or 4-D tensor", Shapes.format(indices.shape()));
+    }
+    if (h < 1 || w < 1) {
+      throw NnChecks.error(op, "h, w", "positive plane sizes", h + " x " + w);
+    }
+    long[] s = NnChecks.nchw(indices);
+    long planes = s[0] * s[1];
+    if (planes * h * w > Integer.MAX_VALUE) {
+      throw NnChecks.error(op, "indices", "a tensor whose ONNX indices fit int32 (planes * h * w <= "
+          + Integer.MAX_VALUE + ")", planes + " planes of " + h + " x " + w);
+    }
+    NnChecks.planeFits(op, "indices", s[2], s[3]);
+    Tensor out = Tensor.empty(indices.device(), DType.INT32, indices.shape());
+    if (out.numel() > 0) {
+      indices.backend().nn().indexLayout(indices, out, planes, (int) (s[2] * s[3]), (int) h, (int) w, mode);
+    }
+    return out;
+  }
+
   // ---- max unpooling -----------------------------------------------------------------------------------
 
   /**

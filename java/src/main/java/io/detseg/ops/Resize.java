@@ -15,8 +15,9 @@ import java.util.Locale;
  *       scale_factor or size, recompute_scale_factor;</li>
  *   <li>{@link #resize}: ONNX Resize (opset 11-13): mode nearest / linear / cubic,
  *       coordinate_transformation_mode half_pixel, pytorch_half_pixel, align_corners or asymmetric,
- *       nearest_mode, cubic_coeff_a, exclude_outside (tf_half_pixel_for_nn and tf_crop_and_resize are
- *       rejected);</li>
+ *       nearest_mode, cubic_coeff_a, exclude_outside, with ONNX's reference arithmetic (coordinates
+ *       divided by the forward scale in double; align_corners with the unfloored length in * scale)
+ *       (tf_half_pixel_for_nn and tf_crop_and_resize are rejected);</li>
  *   <li>{@link #bedOfNails}: zero insertion, the input at every (sH, sW)-th output position.</li>
  * </ul>
  * Interpolation taps are defined once, in kernels/include/detseg/nn_resize_math.cuh, for both backends.
@@ -148,16 +149,16 @@ public final class Resize {
     int coord;
     switch (ct) {
       case "half_pixel":
-        coord = NnKernels.COORD_HALF_PIXEL;
+        coord = NnKernels.COORD_ONNX_HALF_PIXEL;
         break;
       case "pytorch_half_pixel":
-        coord = NnKernels.COORD_PYTORCH_HALF_PIXEL;
+        coord = NnKernels.COORD_ONNX_PYTORCH_HALF_PIXEL;
         break;
       case "align_corners":
-        coord = NnKernels.COORD_ALIGN_CORNERS;
+        coord = NnKernels.COORD_ONNX_ALIGN_CORNERS;
         break;
       case "asymmetric":
-        coord = NnKernels.COORD_ASYMMETRIC;
+        coord = NnKernels.COORD_ONNX_ASYMMETRIC;
         break;
       default:
         throw NnChecks.error(op, "coordinate_transformation_mode",
@@ -201,7 +202,7 @@ public final class Resize {
           throw NnChecks.error(op, "scales", "positive finite values", Arrays.toString(scales));
         }
         out[a] = (long) Math.floor((double) in[a] * s);
-        sc[a] = (float) (1.0 / s);
+        sc[a] = s;
       }
     } else {
       if (sizes.length != 4 || sizes[0] != n || sizes[1] != c) {
@@ -211,15 +212,11 @@ public final class Resize {
       out[0] = sizes[2];
       out[1] = sizes[3];
       checkSizes(op, h, w, out[0], out[1]);
-      sc[0] = (float) h / (float) out[0];
-      sc[1] = (float) w / (float) out[1];
+      sc[0] = (float) ((double) out[0] / h);
+      sc[1] = (float) ((double) out[1] / w);
     }
     checkSizes(op, h, w, out[0], out[1]);
-    if (coord == NnKernels.COORD_ALIGN_CORNERS) {
-      for (int a = 0; a < 2; a++) {
-        sc[a] = out[a] > 1 ? (float) (in[a] - 1) / (float) (out[a] - 1) : 0f;
-      }
-    }
+    // The kernels take ONNX's forward scale (COORD_ONNX_*: coordinates divided by it in double).
     return new Spec((int) out[0], (int) out[1], sc[0], sc[1], kmode, coord, nearest, cubicCoeffA, excludeOutside);
   }
 

@@ -183,6 +183,12 @@ final class CudaNnKernels implements NnKernels {
     }
   }
 
+  @Override
+  public void indexLayout(Tensor in, Tensor out, long planes, int perPlane, int h, int w, int mode) {
+    launchPlanes("ds_nn_index_layout_i32", planes, perPlane, new KernelArgs().pointer(in.address())
+        .pointer(out.address()).i64(planes).i32(perPlane).i32(h).i32(w).i32(mode));
+  }
+
   // ---- resize ---------------------------------------------------------------------------------------
 
   private static KernelArgs modeArgs(KernelArgs a, Resize2d r) {
@@ -249,7 +255,8 @@ final class CudaNnKernels implements NnKernels {
 
   @Override
   public void batchNorm(Tensor x, Tensor y, long n, int c, long s, Tensor weight, Tensor bias, Tensor runningMean,
-      Tensor runningVar, boolean training, float momentum, float eps, Tensor saveMean, Tensor saveInvstd) {
+      Tensor runningVar, boolean training, float momentum, float eps, boolean unbiased, Tensor saveMean,
+      Tensor saveInvstd) {
     long coef = backend.allocate(8L * c);
     long partials = 0;
     try {
@@ -261,7 +268,7 @@ final class CudaNnKernels implements NnKernels {
             new KernelArgs().pointer(x.address()).i64(n).i32(c).i64(s).pointer(partials));
         backend.launch("ds_nn_bn_stats_final_f32", Dim3.of(channelWarpGrid(c)), Dim3.of(BLOCK), 0,
             new KernelArgs().pointer(partials).i32(b).i32(c).pointer(x.address()).i64(s).i64(m).f32(momentum)
-                .f32(eps).pointer(addr(runningMean)).pointer(addr(runningVar)).pointer(addr(weight))
+                .f32(eps).i32(unbiased ? 1 : 0).pointer(addr(runningMean)).pointer(addr(runningVar)).pointer(addr(weight))
                 .pointer(addr(bias)).pointer(saveMean.address()).pointer(saveInvstd.address()).pointer(coef));
       } else {
         backend.launch("ds_nn_bn_eval_coef_f32", Dim3.of(cdiv(c, BLOCK)), Dim3.of(BLOCK), 0,
@@ -337,10 +344,10 @@ final class CudaNnKernels implements NnKernels {
 
   @Override
   public void pad2d(Tensor x, Tensor y, long planes, int h, int w, int outH, int outW, int padTop, int padLeft,
-      int mode, float value) {
-    launchPlanes("ds_nn_pad_fwd_f32", planes, (long) outH * outW, new KernelArgs().pointer(x.address())
+      int mode, int valueBits) {
+    launchPlanes("ds_nn_pad_fwd_b32", planes, (long) outH * outW, new KernelArgs().pointer(x.address())
         .pointer(y.address()).i64(planes).i32(h).i32(w).i32(outH).i32(outW).i32(padTop).i32(padLeft).i32(mode)
-        .f32(value));
+        .i32(valueBits));
   }
 
   @Override
