@@ -2,6 +2,11 @@
 // loops over kernels/include/detseg/nn_act_math.cuh (the CUDA kernels' formulas, including a
 // vectorizable exp), stamped out per SIMD variant (cpu_simd.h) and split over threads in contiguous,
 // cache-line-aligned ranges.
+// No FMA contraction: the AVX2/AVX-512 variants must give the scalar variant's bits (cpu_simd.h), and
+// the simulator's host build of the kernels rounds every operation too. Before every include, so inline
+// functions of the shared headers get the same options.
+#pragma GCC optimize("fp-contract=off")
+
 #include "cpu_simd.h"
 #include "detseg/nn_act_math.cuh"
 #include "nn_ops.h"

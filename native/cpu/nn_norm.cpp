@@ -8,6 +8,11 @@
 // square (shift = the channel's first element) are summed in float lanes over chunks of 1024
 // elements and the chunks in double. Planes are the parallel unit; per-channel results fold plane
 // sums in n order, so nothing depends on the thread count.
+// No FMA contraction: the AVX2/AVX-512 variants must give the scalar variant's bits (cpu_simd.h), and
+// the simulator's host build of the kernels rounds every operation too. Before every include, so inline
+// functions of the shared headers get the same options.
+#pragma GCC optimize("fp-contract=off")
+
 #include <cmath>
 #include <vector>
 

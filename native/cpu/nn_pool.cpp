@@ -9,6 +9,11 @@
 // is updated with compare-blend (or add) vectors. The per-output candidate order is PyTorch's (input
 // rows, then columns), so values, argmax ties and NaN handling match its scalar loop exactly.
 // Backwards scatter per plane in output order, which is also the order the CUDA gather sums in.
+// No FMA contraction: the AVX2/AVX-512 variants must give the scalar variant's bits (cpu_simd.h), and
+// the simulator's host build of the kernels rounds every operation too. Before every include, so inline
+// functions of the shared headers get the same options.
+#pragma GCC optimize("fp-contract=off")
+
 #include <cmath>
 #include <cstring>
 #include <limits>

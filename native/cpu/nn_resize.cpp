@@ -11,6 +11,11 @@
 // Backward, per plane: for each output row, its gradient is scattered along W into one input-width row,
 // which is then added (times wy) into the input rows the y taps name; per input element the order of
 // additions equals the CUDA gather's (output rows ascending, taps ascending).
+// No FMA contraction: the AVX2/AVX-512 variants must give the scalar variant's bits (cpu_simd.h), and
+// the simulator's host build of the kernels rounds every operation too. Before every include, so inline
+// functions of the shared headers get the same options.
+#pragma GCC optimize("fp-contract=off")
+
 #include <cstring>
 #include <vector>
 
