@@ -4,8 +4,11 @@
 //
 // Forward: per output row, the source row (or the fill value); the interior is one memcpy and only
 // the border columns go through the index map. Backward: a gather per input element over the output
-// ranges that read it (the CUDA kernel's order); interior elements have a single source.
+// ranges that read it: per input row, the output rows that read it in increasing order, and within
+// each the interior columns (single reader) as one vectorized add and the border columns over their
+// ranges.
 #include <cstring>
+#include <vector>
 
 #include "cpu_simd.h"
 #include "detseg/nn_pad_math.cuh"
@@ -16,6 +19,16 @@ namespace cpu {
 namespace nn {
 namespace {
 constexpr int64_t kMinOutputsPerThread = 1 << 14;
+
+DS_CPU_INLINE void add_body(float* dst, const float* src, int n) {
+  for (int i = 0; i < n; ++i) dst[i] += src[i];
+}
+DS_CPU_VARIANTS(void, add, (float* dst, const float* src, int n), (dst, src, n))
+
+void add_shifted(float* dst, const float* src, int n) {
+  static const auto fn = DS_CPU_PICK(add);
+  if (n > 0) fn(dst, src, n);
+}
 }  // namespace
 
 void pad2d_b32(const uint32_t* x, uint32_t* y, int64_t planes, int H, int W, int outH, int outW, int pT, int pL,
@@ -50,6 +63,29 @@ void pad2d_b32(const uint32_t* x, uint32_t* y, int64_t planes, int H, int W, int
 
 void pad2d_backward_f32(const float* grad, float* gi, int64_t planes, int H, int W, int outH, int outW, int pT,
                         int pL, int mode) {
+  // The output ranges of every input column, once; columns whose only reader is output column ix + pL
+  // (the interior) take a unit-stride vectorizable add, the few border columns loop over their ranges.
+  std::vector<int> xlo(3 * (size_t)W), xhi(3 * (size_t)W);
+  int xa = W, xb = 0;  // interior columns [xa, xb)
+  for (int ix = 0; ix < W; ++ix) {
+    ds_nn_pad_preimage(ix, W, outW, pL, mode, &xlo[3 * (size_t)ix], &xhi[3 * (size_t)ix]);
+    const int* lo = &xlo[3 * (size_t)ix];
+    const int* hi = &xhi[3 * (size_t)ix];
+    const bool single = lo[0] == hi[0] && lo[2] == hi[2] && lo[1] == ix + pL && hi[1] == ix + pL + 1;
+    if (single) {
+      xa = std::min(xa, ix);
+      xb = ix + 1;
+    }
+  }
+  // Interior must be one contiguous run of single-reader columns (true for every mode); else none.
+  for (int ix = xa; ix < xb; ++ix) {
+    if (!(xlo[3 * (size_t)ix] == xhi[3 * (size_t)ix] && xlo[3 * (size_t)ix + 2] == xhi[3 * (size_t)ix + 2] &&
+          xlo[3 * (size_t)ix + 1] == ix + pL && xhi[3 * (size_t)ix + 1] == ix + pL + 1)) {
+      xa = W;
+      xb = 0;
+      break;
+    }
+  }
   const int64_t rows = planes * H;
   const int64_t per = std::max<int64_t>(1, kMinOutputsPerThread / std::max(1, W));
   detail::parallel_ranges(rows, per, 1, [&](int64_t lo, int64_t hi) {
@@ -58,17 +94,24 @@ void pad2d_backward_f32(const float* grad, float* gi, int64_t planes, int H, int
       const int iy = (int)(r - p * H);
       const float* gp = grad + p * outH * (int64_t)outW;
       float* out = gi + r * W;
+      for (int ix = 0; ix < W; ++ix) out[ix] = 0.0f;
       int ylo[3], yhi[3];
       ds_nn_pad_preimage(iy, H, outH, pT, mode, ylo, yhi);
-      for (int ix = 0; ix < W; ++ix) {
-        int xlo[3], xhi[3];
-        ds_nn_pad_preimage(ix, W, outW, pL, mode, xlo, xhi);
-        float acc = 0.0f;
-        for (int a = 0; a < 3; ++a)
-          for (int oy = ylo[a]; oy < yhi[a]; ++oy)
+      for (int a = 0; a < 3; ++a) {
+        for (int oy = ylo[a]; oy < yhi[a]; ++oy) {
+          const float* grow = gp + (int64_t)oy * outW;
+          add_shifted(out + xa, grow + xa + pL, xb - xa);
+          for (int ix = 0; ix < W; ++ix) {
+            if (ix == xa && xb > xa) {
+              ix = xb - 1;
+              continue;
+            }
+            float acc = 0.0f;
             for (int b = 0; b < 3; ++b)
-              for (int ox = xlo[b]; ox < xhi[b]; ++ox) acc += gp[(int64_t)oy * outW + ox];
-        out[ix] = acc;
+              for (int ox = xlo[3 * (size_t)ix + b]; ox < xhi[3 * (size_t)ix + b]; ++ox) acc += grow[ox];
+            out[ix] += acc;
+          }
+        }
       }
     }
   });

@@ -16,29 +16,26 @@ DS_HD float ds_nn_bits_to_float(int b) {
 #if defined(__CUDA_ARCH__)
   return __int_as_float(b);
 #else
-  union {
-    int i;
-    float f;
-  } u;
-  u.i = b;
-  return u.f;
+  return __builtin_bit_cast(float, b);  // a value cast (a union would keep GCC from vectorizing)
 #endif
 }
 
-// 2^n for an integer-valued float n in [-126, 127] (exponent bits).
-DS_HD float ds_nn_pow2i(float n) { return ds_nn_bits_to_float(((int)n + 127) << 23); }
+// 2^n for an integer n in [-126, 127] (exponent bits).
+DS_HD float ds_nn_pow2i(int n) { return ds_nn_bits_to_float((n + 127) << 23); }
 
 // exp(x) in float, within 2 ulp over the whole range, written so GCC vectorizes it (the libm call
-// would stay scalar): n = round(x / ln 2), r = x - n ln 2 in two parts (Cody-Waite), exp(r) by a
-// degree-7 Taylor polynomial (|r| <= 0.35, truncation < 1e-8 relative), then times 2^n as two powers of
-// two so that overflow (x > 88.72 -> inf) and gradual underflow (subnormal results, 0 below -103.97)
-// come out right. NaN -> NaN.
+// would stay scalar, and so would floorf in a baseline-ISA translation unit): n = round(x / ln 2) by
+// the 1.5 * 2^23 shifter, r = x - n ln 2 in two parts (Cody-Waite), exp(r) by a degree-7 Taylor
+// polynomial (|r| <= 0.35, truncation < 1e-8 relative), then times 2^n as two powers of two so that
+// overflow (x > 88.72 -> inf) and gradual underflow (subnormal results, 0 below -103.97) come out
+// right. NaN -> NaN.
 DS_HD float ds_nn_expf(float x) {
   float xc = x < -104.0f ? -104.0f : x;
   xc = xc > 89.0f ? 89.0f : xc;
   const bool nan = x != x;
   xc = nan ? 0.0f : xc;
-  const float n = floorf(xc * 1.44269504088896341f + 0.5f);
+  const float shifter = 12582912.0f;  // 1.5 * 2^23: adding it rounds to an integer
+  const float n = (xc * 1.44269504088896341f + shifter) - shifter;
   float r = xc - n * 0.693359375f;        // ln 2, high part (exact product for |n| <= 150)
   r = r - n * -2.12194440054690583e-4f;   // ln 2 - 0.693359375
   float p = 1.98412698e-4f;               // 1/5040
@@ -49,8 +46,9 @@ DS_HD float ds_nn_expf(float x) {
   p = p * r + 0.5f;
   p = p * r + 1.0f;
   p = p * r + 1.0f;
-  const float n1 = floorf(n * 0.5f);
-  const float v = p * ds_nn_pow2i(n1) * ds_nn_pow2i(n - n1);
+  const int ni = (int)n;
+  const int n1 = ni >> 1;  // floor(n / 2)
+  const float v = p * ds_nn_pow2i(n1) * ds_nn_pow2i(ni - n1);
   return nan ? x : v;
 }
 
