@@ -66,24 +66,16 @@ void pad2d_backward_f32(const float* grad, float* gi, int64_t planes, int H, int
   // The output ranges of every input column, once; columns whose only reader is output column ix + pL
   // (the interior) take a unit-stride vectorizable add, the few border columns loop over their ranges.
   std::vector<int> xlo(3 * (size_t)W), xhi(3 * (size_t)W);
-  int xa = W, xb = 0;  // interior columns [xa, xb)
-  for (int ix = 0; ix < W; ++ix) {
-    ds_nn_pad_preimage(ix, W, outW, pL, mode, &xlo[3 * (size_t)ix], &xhi[3 * (size_t)ix]);
-    const int* lo = &xlo[3 * (size_t)ix];
-    const int* hi = &xhi[3 * (size_t)ix];
+  int xa = 0, xb = 0;  // the longest run of single-reader columns [xa, xb)
+  for (int ix = 0, run = 0; ix < W; ++ix) {
+    int* lo = &xlo[3 * (size_t)ix];
+    int* hi = &xhi[3 * (size_t)ix];
+    ds_nn_pad_preimage(ix, W, outW, pL, mode, lo, hi);
     const bool single = lo[0] == hi[0] && lo[2] == hi[2] && lo[1] == ix + pL && hi[1] == ix + pL + 1;
-    if (single) {
-      xa = std::min(xa, ix);
+    run = single ? run + 1 : 0;
+    if (run > xb - xa) {
+      xa = ix + 1 - run;
       xb = ix + 1;
-    }
-  }
-  // Interior must be one contiguous run of single-reader columns (true for every mode); else none.
-  for (int ix = xa; ix < xb; ++ix) {
-    if (!(xlo[3 * (size_t)ix] == xhi[3 * (size_t)ix] && xlo[3 * (size_t)ix + 2] == xhi[3 * (size_t)ix + 2] &&
-          xlo[3 * (size_t)ix + 1] == ix + pL && xhi[3 * (size_t)ix + 1] == ix + pL + 1)) {
-      xa = W;
-      xb = 0;
-      break;
     }
   }
   const int64_t rows = planes * H;

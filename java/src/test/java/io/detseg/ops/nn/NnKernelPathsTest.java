@@ -110,7 +110,7 @@ class NnKernelPathsTest {
     long[] shape = {2, 3, 19, 23};
     float[] x = gaussian(2 * 3 * 19 * 23, 3);
     for (String mode : new String[] {"nearest", "nearest-exact", "bilinear", "bicubic"}) {
-      for (long[] size : new long[][] {{41, 50}, {7, 5}, {19, 60}}) {
+      for (long[] size : new long[][] {{41, 50}, {7, 5}, {19, 60}, {57, 69}, {38, 46}}) {
         Boolean align = mode.startsWith("nearest") ? null : Boolean.FALSE;
         agree("interpolate " + mode + " to " + size[0] + "x" + size[1], d, x, shape,
             t -> Resize.interpolate(t, size, null, mode, align, null), 1e-5);
