@@ -138,6 +138,14 @@ DS_CPU_INLINE float plane_sum_body(const float* x, int64_t n) {
 }
 DS_CPU_VARIANTS(float, plane_sum, (const float* x, int64_t n), (x, n))
 
+// n / d for 0 <= n < 2^32 by one multiply (Lemire et al.'s M = floor(2^64 / d) + 1, exact for 32-bit n
+// and d): the backwards divide every recorded index by W.
+struct FastDiv {
+  uint64_t m;
+  explicit FastDiv(uint32_t d) : m(~uint64_t(0) / d + 1) {}
+  uint32_t div(uint32_t n) const { return (uint32_t)(((unsigned __int128)m * n) >> 64); }
+};
+
 }  // namespace
 
 void max_pool2d_f32(const float* x, float* y, int32_t* ind, const Pool2d& g) {
@@ -176,6 +184,7 @@ void avg_pool2d_f32(const float* x, float* y, const Pool2d& g, int count_include
 void max_pool2d_backward_f32(const float* grad, const int32_t* ind, float* gi, const Pool2d& g) {
   const int in_plane = g.H * g.W, out_plane = g.outH * g.outW;
   const int extH = (g.kH - 1) * g.dH + 1, extW = (g.kW - 1) * g.dW + 1;
+  const FastDiv byW((uint32_t)g.W);
   parallel_items(g.planes, (int64_t)in_plane + out_plane, [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       float* gip = gi + p * in_plane;
@@ -184,13 +193,15 @@ void max_pool2d_backward_f32(const float* grad, const int32_t* ind, float* gi, c
       std::memset(gip, 0, sizeof(float) * (size_t)in_plane);
       for (int oh = 0; oh < g.outH; ++oh) {
         const int hs = oh * g.sH - g.pT;
-        for (int ow = 0; ow < g.outW; ++ow) {
-          const int ws = ow * g.sW - g.pL;
-          const int idx = ip[oh * g.outW + ow];
-          if (idx < 0 || idx >= in_plane) continue;
-          const int ih = idx / g.W, iw = idx - ih * g.W;
-          if (ih < hs || ih >= hs + extH || iw < ws || iw >= ws + extW) continue;
-          gip[idx] += gp[oh * g.outW + ow];
+        const int32_t* irow = ip + oh * g.outW;
+        const float* grow = gp + oh * g.outW;
+        for (int ow = 0, ws = -g.pL; ow < g.outW; ++ow, ws += g.sW) {
+          const int idx = irow[ow];
+          const int ih = (int)byW.div((uint32_t)idx), iw = idx - ih * g.W;
+          // unsigned compares: in the plane, and inside this output's window extent
+          const bool ok = (uint32_t)idx < (uint32_t)in_plane && (uint32_t)(ih - hs) < (uint32_t)extH &&
+                          (uint32_t)(iw - ws) < (uint32_t)extW;
+          if (ok) gip[idx] += grow[ow];
         }
       }
     }
@@ -314,6 +325,7 @@ void adaptive_avg_pool2d_backward_f32(const float* grad, float* gi, int64_t plan
 void adaptive_max_pool2d_backward_f32(const float* grad, const int32_t* ind, float* gi, int64_t planes, int H,
                                       int W, int outH, int outW) {
   const int in_plane = H * W, out_plane = outH * outW;
+  const FastDiv byW((uint32_t)W);
   parallel_items(planes, (int64_t)in_plane + out_plane, [&](int64_t lo, int64_t hi) {
     for (int64_t p = lo; p < hi; ++p) {
       float* gip = gi + p * in_plane;
@@ -326,7 +338,7 @@ void adaptive_max_pool2d_backward_f32(const float* grad, const int32_t* ind, flo
           const int iw0 = ds_nn_adaptive_start(ow, W, outW), iw1 = ds_nn_adaptive_end(ow, W, outW);
           const int idx = ip[oh * outW + ow];
           if (idx < 0 || idx >= in_plane) continue;
-          const int ih = idx / W, iw = idx - ih * W;
+          const int ih = (int)byW.div((uint32_t)idx), iw = idx - ih * W;
           if (ih < ih0 || ih >= ih1 || iw < iw0 || iw >= iw1) continue;
           gip[idx] += gp[oh * outW + ow];
         }
