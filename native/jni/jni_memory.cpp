@@ -1,6 +1,8 @@
 // io.detseg.nativelib.NativeMemory: aligned host allocations and array copies.
 #include <jni.h>
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <cstring>
 
@@ -32,6 +34,15 @@ void native_to_array(JNIEnv* env, jlong src, jarray dst, jint offset, jint count
 }  // namespace
 
 extern "C" {
+
+// Tensors up to 256 MiB come from the heap instead of fresh mmaps, so a freed block is reused without
+// page faults: first-touching a new mapping costs as much as a memory-bound op on it. The heap keeps
+// up to 512 MiB of freed memory before returning it to the OS.
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM*, void*) {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  return JNI_VERSION_1_8;
+}
 
 JNIEXPORT jlong JNICALL Java_io_detseg_nativelib_NativeMemory_allocate0(JNIEnv*, jclass, jlong bytes,
                                                                          jint alignment) {
