@@ -21,6 +21,11 @@ namespace cpu {
 void sgemm_f32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
 
+// Linear-layer helpers: out[r][j] = bias[j] (rows x cols); out[j] = sum over r of x[r][j], each
+// column summed in row order in double.
+void fill_rows_f32(const float* bias, int64_t rows, int64_t cols, float* out);
+void sum_rows_f32(const float* x, int64_t rows, int64_t cols, float* out);
+
 // Geometry of one conv2d: input [n, c_in, h, w], weight [c_out, c_in / groups, kh, kw], output
 // [n, c_out, h_out, w_out]. pad_h / pad_w are the top / left paddings; bottom / right paddings are
 // implied by h_out / w_out (so asymmetric ONNX pads need nothing else). Every size >= 1 except
@@ -41,6 +46,8 @@ void conv2d_forward_f32(const Conv2dGeom& g, const float* x, const float* weight
 void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx);
 // dweight = d conv2d / d weight applied to dy, summed over the batch (every element written).
 void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight);
+// out[b][c][i] += bias[c] for out [n, c, hw] (a transposed convolution's bias).
+void add_channel_bias_f32(float* out, int64_t n, int64_t c, int64_t hw, const float* bias);
 // dbias[c] = sum over n, h, w of dy[n][c][h][w].
 void conv2d_backward_bias_f32(const float* dy, int64_t n, int64_t c, int64_t hw, float* dbias);
 
