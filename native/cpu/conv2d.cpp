@@ -22,6 +22,7 @@
 #include "conv_gemm.h"
 #include "conv_isa.h"
 #include "conv_ops.h"
+#include "detseg/conv_math.cuh"
 
 namespace detseg {
 namespace cpu {
@@ -57,7 +58,7 @@ void for_items(int64_t n, int64_t M, int64_t N, int64_t K, F&& f) {
     for (int64_t i = 0; i < n; ++i) f(i, inner);
     return;
   }
-  // schedule(static): each item's result is independent of which thread runs it
+  // any schedule: each item's result is independent of which thread runs it
 #pragma omp parallel for schedule(dynamic, 1) num_threads(T)
   for (int64_t i = 0; i < n; ++i) f(i, 1);
 }
@@ -154,18 +155,18 @@ std::vector<Phase> data_phases(const Conv2dGeom& g) {
       Phase p;
       p.ry = ry;
       p.rx = rx;
-      p.th = (g.h - ry + g.stride_h - 1) / g.stride_h;
-      p.tw = (g.w - rx + g.stride_w - 1) / g.stride_w;
-      for (int64_t ky = 0; ky < g.kh; ++ky) {
-        const int64_t vy = ry + g.pad_h - ky * g.dil_h;  // dy row = (iy + ph - ky*dh) / sh
-        if (((vy % g.stride_h) + g.stride_h) % g.stride_h != 0) continue;
-        for (int64_t kx = 0; kx < g.kw; ++kx) {
-          const int64_t vx = rx + g.pad_w - kx * g.dil_w;
-          if (((vx % g.stride_w) + g.stride_w) % g.stride_w != 0) continue;
+      p.th = ds_conv_phase_len(g.h, ry, g.stride_h);
+      p.tw = ds_conv_phase_len(g.w, rx, g.stride_w);
+      const DsConvPhaseTaps ty = ds_conv_phase_taps(ry, g.pad_h, g.kh, g.stride_h, g.dil_h);
+      const DsConvPhaseTaps tx = ds_conv_phase_taps(rx, g.pad_w, g.kw, g.stride_w, g.dil_w);
+      for (int64_t jy = 0; jy < ty.count; ++jy) {
+        const int64_t ky = ty.ky0 + jy * ty.step;
+        for (int64_t jx = 0; jx < tx.count; ++jx) {
+          const int64_t kx = tx.ky0 + jx * tx.step;
           p.ky.push_back(ky);
           p.kx.push_back(kx);
-          p.off_y.push_back(vy / g.stride_h);  // exact: vy is a multiple of sh
-          p.off_x.push_back(vx / g.stride_w);
+          p.off_y.push_back(ds_conv_phase_offset(ry, g.pad_h, ky, g.stride_h, g.dil_h));
+          p.off_x.push_back(ds_conv_phase_offset(rx, g.pad_w, kx, g.stride_w, g.dil_w));
         }
       }
       phases.push_back(std::move(p));
