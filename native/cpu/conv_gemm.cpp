@@ -2,6 +2,7 @@
 #include "conv_gemm.h"
 
 #include <omp.h>
+#include <xmmintrin.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -65,10 +66,21 @@ void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const f
                   int64_t ldc, bool accumulate) {
   const int mr = t.mr, nr = t.nr;
   alignas(64) float tile[32 * 64];
+  const int64_t n_jr = (nc + nr - 1) / nr;
+  // The next A micro-panel (mr x kc floats) is prefetched into L2 in slices while the current one
+  // works through the B panels: it comes from L3 or memory, and waiting for it on the first call of
+  // each panel cost ~8% at 1024^3.
+  const int64_t panel_lines = (int64_t)mr * kc / 16;
+  const int64_t lines_per_call = (panel_lines + n_jr - 1) / n_jr;
   for (int64_t ir = 0; ir < mc; ir += mr) {
     const int64_t nrows = std::min<int64_t>(mr, mc - ir);
     const float* a = ap + ir * kc;
-    for (int64_t jr = 0; jr < nc; jr += nr) {
+    const float* next_a = ir + mr < mc ? a + (int64_t)mr * kc : nullptr;
+    for (int64_t jr = 0, call = 0; jr < nc; jr += nr, ++call) {
+      if (next_a != nullptr) {
+        const int64_t l0 = call * lines_per_call, l1 = std::min(panel_lines, l0 + lines_per_call);
+        for (int64_t l = l0; l < l1; ++l) _mm_prefetch(reinterpret_cast<const char*>(next_a + 16 * l), _MM_HINT_T1);
+      }
       const int64_t ncols = std::min<int64_t>(nr, nc - jr);
       const float* b = bp + jr * kc;
       float* cc = c + ir * ldc + jr;
