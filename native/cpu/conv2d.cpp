@@ -48,6 +48,16 @@ struct ShiftPackBT final : BPacker {
   }
 };
 
+// A grow-only per-thread scratch area (the strided data gradient's phase results).
+struct Scratch {
+  std::vector<float> v;
+  float* get(size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
+  }
+};
+thread_local Scratch tl_scratch;
+
 // Runs f(item, threads) for items [0, n): in parallel over items (one thread each) when they are
 // many or small, else one after another with all threads inside each.
 template <class F>
@@ -228,48 +238,58 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     return;
   }
   const bool strided = g.stride_h > 1 || g.stride_w > 1;
-  for (const Phase& ph : data_phases(g)) {
-    const int64_t ntaps = (int64_t)ph.ky.size();
-    const int64_t T = ph.th * ph.tw;
-    const int64_t Kp = cog * ntaps;
+  // Work items (image, group, phase): run in parallel over items when there are several (strided
+  // convolutions have stride_h * stride_w phases per image), else one after another with the GEMM
+  // threaded inside. Every item writes its own points of dx.
+  const std::vector<Phase> phases = data_phases(g);
+  const int64_t np = (int64_t)phases.size();
+  std::vector<std::vector<float>> wts(np);
+  int64_t total_taps = 0;
+  for (int64_t q = 0; q < np; ++q) {
+    const Phase& ph = phases[q];
+    const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps;
+    total_taps += ntaps;
     // Wt[g][ci][co*ntaps + t] = w[g*cog + co][ci][ky_t][kx_t]
-    std::vector<float> wt((size_t)(g.groups * cig * std::max<int64_t>(Kp, 1)));
+    wts[q].resize((size_t)(g.groups * cig * std::max<int64_t>(Kp, 1)));
     for (int64_t gr = 0; gr < g.groups; ++gr)
       for (int64_t ci = 0; ci < cig; ++ci)
         for (int64_t co = 0; co < cog; ++co)
           for (int64_t t = 0; t < ntaps; ++t)
-            wt[(gr * cig + ci) * Kp + co * ntaps + t] =
+            wts[q][(gr * cig + ci) * Kp + co * ntaps + t] =
                 weight[(gr * cog + co) * K + ci * g.kh * g.kw + ph.ky[t] * g.kw + ph.kx[t]];
-    for_items(g.n * g.groups, cig, T, Kp, [&](int64_t item, int threads) {
-      const int64_t n = item / g.groups, gr = item - n * g.groups;
-      float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
-      std::unique_ptr<float[]> scratch;
-      float* c = dxg;
-      int64_t ldc = in_plane;
-      if (strided) {
-        scratch.reset(new float[(size_t)(cig * T)]);
-        c = scratch.get();
-        ldc = T;
-      }
-      if (ntaps == 0) {
-        for (int64_t ci = 0; ci < cig; ++ci) std::memset(c + ci * ldc, 0, T * sizeof(float));
-      } else {
-        ShiftView v{dy + (n * g.c_out + gr * cog) * out_plane, cog, out_plane, g.h_out, g.w_out, ph.th, ph.tw, 1, 1,
-                    (int)ntaps, ph.off_y.data(), ph.off_x.data()};
-        ShiftPackB b(v);
-        conv::DensePackA a(wt.data() + gr * cig * Kp, Kp, false);
-        conv::gemm(cig, T, Kp, a, b, c, ldc, false, threads);
-      }
-      if (strided) {
-        for (int64_t ci = 0; ci < cig; ++ci)
-          for (int64_t t = 0; t < ph.th; ++t) {
-            const float* src = c + ci * T + t * ph.tw;
-            float* dst = dxg + ci * in_plane + (ph.ry + t * g.stride_h) * g.w + ph.rx;
-            for (int64_t u = 0; u < ph.tw; ++u) dst[u * g.stride_w] = src[u];
-          }
-      }
-    });
   }
+  const int64_t avg_points = in_plane / std::max<int64_t>(np, 1);
+  const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
+  for_items(g.n * g.groups * np, cig, avg_points, avg_k, [&](int64_t item, int threads) {
+    const int64_t q = item % np, ng = item / np;
+    const int64_t n = ng / g.groups, gr = ng - n * g.groups;
+    const Phase& ph = phases[q];
+    const int64_t ntaps = (int64_t)ph.ky.size(), T = ph.th * ph.tw, Kp = cog * ntaps;
+    float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
+    float* c = dxg;
+    int64_t ldc = in_plane;
+    if (strided) {
+      c = tl_scratch.get((size_t)(cig * T));
+      ldc = T;
+    }
+    if (ntaps == 0) {
+      for (int64_t ci = 0; ci < cig; ++ci) std::memset(c + ci * ldc, 0, T * sizeof(float));
+    } else {
+      ShiftView v{dy + (n * g.c_out + gr * cog) * out_plane, cog, out_plane, g.h_out, g.w_out, ph.th, ph.tw, 1, 1,
+                  (int)ntaps, ph.off_y.data(), ph.off_x.data()};
+      ShiftPackB b(v);
+      conv::DensePackA a(wts[q].data() + gr * cig * Kp, Kp, false);
+      conv::gemm(cig, T, Kp, a, b, c, ldc, false, threads);
+    }
+    if (strided) {
+      for (int64_t ci = 0; ci < cig; ++ci)
+        for (int64_t t = 0; t < ph.th; ++t) {
+          const float* src = c + ci * T + t * ph.tw;
+          float* dst = dxg + ci * in_plane + (ph.ry + t * g.stride_h) * g.w + ph.rx;
+          for (int64_t u = 0; u < ph.tw; ++u) dst[u * g.stride_w] = src[u];
+        }
+    }
+  });
 }
 
 // ---- weight gradient --------------------------------------------------------------------------------------
