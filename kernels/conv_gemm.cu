@@ -33,20 +33,20 @@ __device__ __forceinline__ void ds_convg_store(float* __restrict__ as, float* __
   const int tid = threadIdx.x;
   if (a_kmajor) {
     const int m = tid >> 2, k = (tid & 3) << 2;
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) as[(k + i) * DS_CONVG_LDS + m] = ra[i];
   } else {
     const int k = tid >> 4, m = (tid & 15) << 2;
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) as[k * DS_CONVG_LDS + m + i] = ra[i];
   }
   if (b_kmajor) {
     const int n = tid >> 2, k = (tid & 3) << 2;
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) bs[(k + i) * DS_CONVG_LDS + n] = rb[i];
   } else {
     const int k = tid >> 4, n = (tid & 15) << 2;
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) bs[k * DS_CONVG_LDS + n + i] = rb[i];
   }
 }
@@ -59,9 +59,9 @@ __device__ __forceinline__ void ds_convg_mainloop(L& ld, long long numK, float (
   DS_SHARED(float, s_a, 2 * DS_CONVG_BK * DS_CONVG_LDS);
   DS_SHARED(float, s_b, 2 * DS_CONVG_BK * DS_CONVG_LDS);
   const int tx = threadIdx.x & 15, ty = threadIdx.x >> 4;
-#pragma unroll
+DS_CONV_UNROLL
   for (int i = 0; i < 4; ++i)
-#pragma unroll
+DS_CONV_UNROLL
     for (int j = 0; j < 4; ++j) acc[i][j] = 0.0f;
   float ra[4], rb[4];
   if (numK > 0) {
@@ -75,15 +75,15 @@ __device__ __forceinline__ void ds_convg_mainloop(L& ld, long long numK, float (
     if (more) ld.load(kt + 1, ra, rb);  // in flight while this tile is multiplied
     const float* __restrict__ a = s_a + cur * DS_CONVG_BK * DS_CONVG_LDS + ty * 4;
     const float* __restrict__ b = s_b + cur * DS_CONVG_BK * DS_CONVG_LDS + tx * 4;
-#pragma unroll
+DS_CONV_UNROLL
     for (int k = 0; k < DS_CONVG_BK; ++k) {
       const float4 av = *reinterpret_cast<const float4*>(a + k * DS_CONVG_LDS);
       const float4 bv = *reinterpret_cast<const float4*>(b + k * DS_CONVG_LDS);
       const float ai[4] = {av.x, av.y, av.z, av.w};
       const float bj[4] = {bv.x, bv.y, bv.z, bv.w};
-#pragma unroll
+DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i)
-#pragma unroll
+DS_CONV_UNROLL
         for (int j = 0; j < 4; ++j) acc[i][j] = fmaf(ai[i], bj[j], acc[i][j]);
     }
     if (more) {
@@ -133,7 +133,7 @@ struct DsConvgDenseLoader {
       r[2] = v.z;
       r[3] = v.w;
     } else {
-#pragma unroll
+DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i) r[i] = (ok && i < avail) ? __ldg(p + off + i) : 0.0f;
     }
   }
@@ -142,7 +142,7 @@ struct DsConvgDenseLoader {
 // Bound: compute (2*64*64*16 flops per 2 x 1024 loaded floats per k step). Block 256 = 16 x 16 threads of
 // 4 x 4 outputs: a 64 x 64 C tile per block; grid (ceil(N/64), min(ceil(M/64), 65535)), the M tiles
 // grid-striding so any M works. C = alpha * op(A) op(B) + beta * C; beta == 0 never reads C.
-extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
+extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS, 2)
     ds_conv_sgemm_f32(int trans_a, int trans_b, long long M, long long N, long long K, float alpha,
                       const float* __restrict__ A, long long lda, const float* __restrict__ B, long long ldb, float beta,
                       float* __restrict__ C, long long ldc) {
@@ -165,11 +165,11 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
     ld.b_vec = ds_convg_aligned16(B) && (ldb & 3) == 0;
     float acc[4][4];
     ds_convg_mainloop(ld, (K + DS_CONVG_BK - 1) / DS_CONVG_BK, acc);
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) {
       const long long m = ld.m0 + ty * 4 + i;
       if (m >= M) continue;
-#pragma unroll
+DS_CONV_UNROLL
       for (int j = 0; j < 4; ++j) {
         const long long n = ld.n0 + tx * 4 + j;
         if (n >= N) continue;
@@ -189,30 +189,34 @@ DS_EXPORT_KERNEL(ds_conv_sgemm_f32)
 // (channel, ky, kx) and gathers 4 pixels (consecutive along x: coalesced for stride 1).
 struct DsConvgFwdLoader {
   const float* __restrict__ w;  // this group's [Cout/g x K]
-  long long M, K, m0, kernel_area, kw, dh, dw, h, wdt, plane;
+  long long M, m0, plane;
+  int K, kernel_area, kw, dh, dw, h, wdt;  // K < 2^31 and every spatial size < 2^31 (CudaConvKernels checks)
   bool a_kmajor, b_kmajor, a_vec;
   const float* __restrict__ xcol[4];  // this thread's pixel columns: x of (image, group) or null
-  long long iy0[4], ix0[4];
+  int iy0[4], ix0[4];
 
   __device__ __forceinline__ void load(long long kt, float (&ra)[4], float (&rb)[4]) const {
-    const long long k0 = kt * DS_CONVG_BK;
+    const int k0 = (int)kt * DS_CONVG_BK;
     const int tid = threadIdx.x;
     {
-      const long long m = m0 + (tid >> 2), k = k0 + ((tid & 3) << 2);
+      const long long m = m0 + (tid >> 2);
+      const int k = k0 + ((tid & 3) << 2);
       DsConvgDenseLoader::load4(w, m < M, m * K + k, K - k, a_vec, ra);
     }
-    const long long k = k0 + (tid >> 4);
+    const int k = k0 + (tid >> 4);
     if (k < K) {
-      const long long c = k / kernel_area, r = k - c * kernel_area;
-      const long long ky = r / kw, kx = r - ky * kw;
-#pragma unroll
+      const int c = k / kernel_area, r = k - c * kernel_area;
+      const int ky = r / kw, kx = r - ky * kw;
+      const float* __restrict__ xc = nullptr;
+      DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i) {
-        const long long iy = iy0[i] + ky * dh, ix = ix0[i] + kx * dw;
-        rb[i] = (xcol[i] != nullptr && iy >= 0 && iy < h && ix >= 0 && ix < wdt)
-                    ? __ldg(xcol[i] + c * plane + iy * wdt + ix) : 0.0f;
+        const int iy = iy0[i] + ky * dh, ix = ix0[i] + kx * dw;
+        xc = xcol[i];
+        rb[i] = (xc != nullptr && iy >= 0 && iy < h && ix >= 0 && ix < wdt)
+                    ? __ldg(xc + c * plane + (long long)iy * wdt + ix) : 0.0f;
       }
     } else {
-#pragma unroll
+      DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i) rb[i] = 0.0f;
     }
   }
@@ -221,7 +225,7 @@ struct DsConvgFwdLoader {
 // Bound: compute for the usual layer shapes (K = Cin*kh*kw in the hundreds; the im2col gather hits L1/L2).
 // Block 256 (64 x 64 tile of output channels x output pixels of the whole batch, 4 x 4 per thread);
 // grid (ceil(n*Ho*Wo/64), min(ceil((Cout/g)/64), 65535), groups), channel tiles grid-striding.
-extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
+extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS, 2)
     ds_conv_fwd_f32(DS_CONV_GEOM_PARAMS, const float* __restrict__ x, const float* __restrict__ w,
                     const float* __restrict__ bias, float* __restrict__ y) {
   const DsConvGeom g = DS_CONV_GEOM_MAKE;
@@ -234,25 +238,25 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
   DsConvgFwdLoader ld;
   ld.w = w + gr * cog * K;
   ld.M = cog;
-  ld.K = K;
-  ld.kernel_area = g.kh * g.kw;
-  ld.kw = g.kw;
-  ld.dh = g.dh;
-  ld.dw = g.dw;
-  ld.h = g.h;
-  ld.wdt = g.w;
+  ld.K = (int)K;
+  ld.kernel_area = (int)(g.kh * g.kw);
+  ld.kw = (int)g.kw;
+  ld.dh = (int)g.dh;
+  ld.dw = (int)g.dw;
+  ld.h = (int)g.h;
+  ld.wdt = (int)g.w;
   ld.plane = g.h * g.w;
   ld.a_kmajor = true;
   ld.b_kmajor = false;
   ld.a_vec = ds_convg_aligned16(w) && (K & 3) == 0 && ((gr * cog * K) & 3) == 0;
-#pragma unroll
+DS_CONV_UNROLL
   for (int i = 0; i < 4; ++i) {
     const long long col = n0 + ((tid & 15) << 2) + i;
     if (col < NP) {
       const long long b = col / P, p = col - b * P, oy = p / g.w_out, ox = p - oy * g.w_out;
       ld.xcol[i] = x + (b * g.c_in + gr * cig) * g.h * g.w;
-      ld.iy0[i] = oy * g.sh - g.ph;
-      ld.ix0[i] = ox * g.sw - g.pw;
+      ld.iy0[i] = (int)(oy * g.sh - g.ph);
+      ld.ix0[i] = (int)(ox * g.sw - g.pw);
     } else {
       ld.xcol[i] = nullptr;
       ld.iy0[i] = 0;
@@ -261,7 +265,7 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
   }
   // this thread's output columns, decoded once
   float* yrow[4];
-#pragma unroll
+DS_CONV_UNROLL
   for (int j = 0; j < 4; ++j) {
     const long long col = n0 + tx * 4 + j;
     if (col < NP) {
@@ -275,12 +279,12 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
     ld.m0 = tm * DS_CONVG_BM;
     float acc[4][4];
     ds_convg_mainloop(ld, (K + DS_CONVG_BK - 1) / DS_CONVG_BK, acc);
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) {
       const long long m = ld.m0 + ty * 4 + i;
       if (m >= cog) continue;
       const float bv = bias != nullptr ? __ldg(bias + gr * cog + m) : 0.0f;
-#pragma unroll
+DS_CONV_UNROLL
       for (int j = 0; j < 4; ++j) {
         if (yrow[j] != nullptr) yrow[j][m * P] = acc[i][j] + bv;
       }
@@ -297,43 +301,45 @@ DS_EXPORT_KERNEL(ds_conv_fwd_f32)
 // cached); B reads dy at fixed per-tap offsets from the phase point, 4 consecutive points per thread.
 struct DsConvgDataLoader {
   const float* __restrict__ w;  // weight of this group's first output channel: w[co][ci][ky][kx]
-  long long M, K, m0, taps, nkx, ky0, kx0, ystep, xstep, ry, rx, ph, pw, sh, sw, dh, dw;
-  long long cig_area, kernel_area, kw, ho, wo, out_plane;
+  long long M, m0, out_plane;
+  int K, taps, nkx, ky0, kx0, ystep, xstep, ry, rx, ph, pw, sh, sw, dh, dw;  // all < 2^31 (checked in Java)
+  int cig_area, kernel_area, kw, ho, wo;
   bool a_kmajor, b_kmajor;
   const float* __restrict__ dycol[4];  // dy of (image, group) for this thread's points, or null
-  long long t[4], u[4];
+  int t[4], u[4];
 
   __device__ __forceinline__ void load(long long kt, float (&ra)[4], float (&rb)[4]) const {
-    const long long k0 = kt * DS_CONVG_BK;
+    const int k0 = (int)kt * DS_CONVG_BK;
     const int tid = threadIdx.x;
     {
-      const long long m = m0 + (tid >> 2), kb = k0 + ((tid & 3) << 2);
-#pragma unroll
+      const long long m = m0 + (tid >> 2);
+      const int kb = k0 + ((tid & 3) << 2);
+      DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i) {
-        const long long k = kb + i;
+        const int k = kb + i;
         float v = 0.0f;
         if (m < M && k < K) {
-          const long long co = k / taps, j = k - co * taps, jy = j / nkx, jx = j - jy * nkx;
-          const long long ky = ky0 + jy * ystep, kx = kx0 + jx * xstep;
-          v = __ldg(w + co * cig_area + m * kernel_area + ky * kw + kx);
+          const int co = k / taps, j = k - co * taps, jy = j / nkx, jx = j - jy * nkx;
+          const int ky = ky0 + jy * ystep, kx = kx0 + jx * xstep;
+          v = __ldg(w + (long long)co * cig_area + m * kernel_area + ky * kw + kx);
         }
         ra[i] = v;
       }
     }
-    const long long k = k0 + (tid >> 4);
+    const int k = k0 + (tid >> 4);
     if (k < K) {
-      const long long co = k / taps, j = k - co * taps, jy = j / nkx, jx = j - jy * nkx;
-      const long long ky = ky0 + jy * ystep, kx = kx0 + jx * xstep;
-      const long long oy_off = ds_conv_phase_offset(ry, ph, ky, sh, dh);
-      const long long ox_off = ds_conv_phase_offset(rx, pw, kx, sw, dw);
-#pragma unroll
+      const int co = k / taps, j = k - co * taps, jy = j / nkx, jx = j - jy * nkx;
+      const int ky = ky0 + jy * ystep, kx = kx0 + jx * xstep;
+      const int oy_off = (ry + ph - ky * dh) / sh;  // ds_conv_phase_offset, exact for a tap of the phase
+      const int ox_off = (rx + pw - kx * dw) / sw;
+      DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i) {
-        const long long oy = t[i] + oy_off, ox = u[i] + ox_off;
+        const int oy = t[i] + oy_off, ox = u[i] + ox_off;
         rb[i] = (dycol[i] != nullptr && oy >= 0 && oy < ho && ox >= 0 && ox < wo)
-                    ? __ldg(dycol[i] + co * out_plane + oy * wo + ox) : 0.0f;
+                    ? __ldg(dycol[i] + co * out_plane + (long long)oy * wo + ox) : 0.0f;
       }
     } else {
-#pragma unroll
+      DS_CONV_UNROLL
       for (int i = 0; i < 4; ++i) rb[i] = 0.0f;
     }
   }
@@ -343,7 +349,7 @@ struct DsConvgDataLoader {
 // phase points of the batch, 4 x 4 per thread); grid (ceil(n*ceil(h/sh)*ceil(w/sw)/64),
 // min(ceil((Cin/g)/64), 65535), groups*sh*sw): one z per (group, phase), so no tap is ever zero and
 // no input point is written twice (a gather: no atomics).
-extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
+extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS, 2)
     ds_conv_bwd_data_f32(DS_CONV_GEOM_PARAMS, const float* __restrict__ dy, const float* __restrict__ w,
                          float* __restrict__ dx) {
   const DsConvGeom g = DS_CONV_GEOM_MAKE;
@@ -366,38 +372,38 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
   DsConvgDataLoader ld;
   ld.w = w + gr * cog * cig * g.kh * g.kw;
   ld.M = cig;
-  ld.K = K;
-  ld.taps = taps > 0 ? taps : 1;
-  ld.nkx = tx_taps.count > 0 ? tx_taps.count : 1;
-  ld.ky0 = ty_taps.ky0;
-  ld.kx0 = tx_taps.ky0;
-  ld.ystep = ty_taps.step;
-  ld.xstep = tx_taps.step;
-  ld.ry = ry;
-  ld.rx = rx;
-  ld.ph = g.ph;
-  ld.pw = g.pw;
-  ld.sh = g.sh;
-  ld.sw = g.sw;
-  ld.dh = g.dh;
-  ld.dw = g.dw;
-  ld.cig_area = cig * g.kh * g.kw;
-  ld.kernel_area = g.kh * g.kw;
-  ld.kw = g.kw;
-  ld.ho = g.h_out;
-  ld.wo = g.w_out;
+  ld.K = (int)K;
+  ld.taps = taps > 0 ? (int)taps : 1;
+  ld.nkx = tx_taps.count > 0 ? (int)tx_taps.count : 1;
+  ld.ky0 = (int)ty_taps.ky0;
+  ld.kx0 = (int)tx_taps.ky0;
+  ld.ystep = (int)ty_taps.step;
+  ld.xstep = (int)tx_taps.step;
+  ld.ry = (int)ry;
+  ld.rx = (int)rx;
+  ld.ph = (int)g.ph;
+  ld.pw = (int)g.pw;
+  ld.sh = (int)g.sh;
+  ld.sw = (int)g.sw;
+  ld.dh = (int)g.dh;
+  ld.dw = (int)g.dw;
+  ld.cig_area = (int)(cig * g.kh * g.kw);
+  ld.kernel_area = (int)(g.kh * g.kw);
+  ld.kw = (int)g.kw;
+  ld.ho = (int)g.h_out;
+  ld.wo = (int)g.w_out;
   ld.out_plane = out_plane;
   ld.a_kmajor = true;
   ld.b_kmajor = false;
   const long long tp = th * tw;
-#pragma unroll
+DS_CONV_UNROLL
   for (int i = 0; i < 4; ++i) {
     const long long col = n0 + ((tid & 15) << 2) + i;
     if (col < NP) {
       const long long b = col / tp, q = col - b * tp, t = q / tw;
       ld.dycol[i] = dy + (b * g.c_out + gr * cog) * out_plane;
-      ld.t[i] = t;
-      ld.u[i] = q - t * tw;
+      ld.t[i] = (int)t;
+      ld.u[i] = (int)(q - t * tw);
     } else {
       ld.dycol[i] = nullptr;
       ld.t[i] = 0;
@@ -405,7 +411,7 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
     }
   }
   float* xrow[4];
-#pragma unroll
+DS_CONV_UNROLL
   for (int j = 0; j < 4; ++j) {
     const long long col = n0 + tx * 4 + j;
     if (col < NP) {
@@ -419,11 +425,11 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
     ld.m0 = tm * DS_CONVG_BM;
     float acc[4][4];
     ds_convg_mainloop(ld, (K + DS_CONVG_BK - 1) / DS_CONVG_BK, acc);
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) {
       const long long m = ld.m0 + tyy * 4 + i;
       if (m >= cig) continue;
-#pragma unroll
+DS_CONV_UNROLL
       for (int j = 0; j < 4; ++j) {
         if (xrow[j] != nullptr) xrow[j][m * in_plane] = acc[i][j];
       }
@@ -452,7 +458,7 @@ struct DsConvgWeightLoader {
     // decode the first of 4 consecutive pixels, then step (wrapping rows and images)
     long long b = r / P, p = r - b * P;
     long long oy = p / wo, ox = p - oy * wo;
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) {
       const bool ok = r + i < r_end;
       ra[i] = (ok && m < M) ? __ldg(dy + b * dy_image + m * P + p) : 0.0f;
@@ -482,7 +488,7 @@ struct DsConvgWeightLoader {
 // it to its own slice of partial (or straight to dw when splits == 1); ds_conv_sum_splits_f32 then adds
 // the slices in split order: deterministic, no atomics. Block 256 (4 x 4 per thread); grid
 // (ceil(K/64), min(ceil((Cout/g)/64), 65535), groups*splits).
-extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
+extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS, 2)
     ds_conv_bwd_weight_f32(DS_CONV_GEOM_PARAMS, const float* __restrict__ x, const float* __restrict__ dy, int splits,
                            long long split_len, float* __restrict__ out) {
   const DsConvGeom g = DS_CONV_GEOM_MAKE;
@@ -526,11 +532,11 @@ extern "C" __global__ void __launch_bounds__(DS_CONVG_THREADS)
     ld.m0 = tm * DS_CONVG_BM;
     float acc[4][4];
     ds_convg_mainloop(ld, numK, acc);
-#pragma unroll
+DS_CONV_UNROLL
     for (int i = 0; i < 4; ++i) {
       const long long m = ld.m0 + ty * 4 + i;
       if (m >= cog) continue;
-#pragma unroll
+DS_CONV_UNROLL
       for (int j = 0; j < 4; ++j) {
         const long long n = n0 + tx * 4 + j;
         if (n < K) dst[m * K + n] = acc[i][j];

@@ -13,14 +13,14 @@
 // memory. Starts with a barrier so s_warp may be reused by consecutive calls; every thread must call.
 __device__ __forceinline__ float ds_convm_block_sum(float v, float* s_warp) {
   const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5, nwarps = (int)(blockDim.x >> 5);
-#pragma unroll
+DS_CONV_UNROLL
   for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
   __syncthreads();
   if (lane == 0) s_warp[warp] = v;
   __syncthreads();
   if (warp == 0) {
     v = lane < nwarps ? s_warp[lane] : 0.0f;
-#pragma unroll
+DS_CONV_UNROLL
     for (int off = 16; off > 0; off >>= 1) v += __shfl_down_sync(0xffffffffu, v, off);
   }
   return v;
@@ -35,7 +35,7 @@ __device__ __forceinline__ float ds_convm_block_sum(float v, float* s_warp) {
 // ((8-1)*sh + (kh-1)*dh + 1) x ((32-1)*sw + (kw-1)*dw + 1) and the plane's taps live in dynamic shared
 // memory (size chosen by the Java backend); grid (ceil(w_out/32), ceil(h_out/8), min(planes, 65535)),
 // planes grid-striding in z.
-extern "C" __global__ void __launch_bounds__(256)
+extern "C" __global__ void __launch_bounds__(256, 1)
     ds_conv_dw_f32(DS_CONV_GEOM_PARAMS, int mode, const float* __restrict__ src, const float* __restrict__ w,
                    const float* __restrict__ bias, float* __restrict__ dst) {
   const DsConvGeom g = DS_CONV_GEOM_MAKE;

@@ -7,6 +7,9 @@
 
 #include "conv_isa.h"
 
+// GCC 12 reports its own _mm512_undefined_ps() inside _mm512_shuffle_f32x4 as "may be used
+// uninitialized" once the 16x16 transpose is inlined; the intrinsic's result is fully defined.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC push_options
 #pragma GCC target("avx512f,avx512dq,fma")
 #define DS_CONV_ISA 2

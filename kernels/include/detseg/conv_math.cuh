@@ -11,6 +11,14 @@
 
 #include "detseg/kernel_api.cuh"
 
+// Full unrolling of the small fixed loops of the conv kernels: nvcc's pragma on the device, GCC's in
+// the simulator build (which does not know `#pragma unroll`).
+#if defined(__CUDACC__)
+#define DS_CONV_UNROLL _Pragma("unroll")
+#else
+#define DS_CONV_UNROLL _Pragma("GCC unroll 16")
+#endif
+
 // A conv2d as the kernels see it: input [n, c_in, h, w], weight [c_out, c_in/groups, kh, kw], output
 // [n, c_out, h_out, w_out]; ph / pw are the top / left paddings (bottom / right follow from h_out /
 // w_out; negative for some ONNX transposed convs). Kernels take it as 16 long long arguments

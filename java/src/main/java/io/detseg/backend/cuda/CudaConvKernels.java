@@ -53,6 +53,7 @@ final class CudaConvKernels implements ConvKernels {
 
   @Override
   public void conv2dForward(ConvGeometry g, Tensor input, Tensor weight, Tensor bias, Tensor output) {
+    checkInts(g);
     long biasAddress = bias == null ? 0 : bias.address();
     if (g.depthwise() && dwFits(g, false, g.hOut())) {
       depthwise(g, 0, input, weight, biasAddress, output, g.n() * g.cOut(), g.hOut(), g.wOut());
@@ -67,6 +68,7 @@ final class CudaConvKernels implements ConvKernels {
 
   @Override
   public void conv2dBackwardData(ConvGeometry g, Tensor gradOutput, Tensor weight, Tensor gradInput) {
+    checkInts(g);
     if (g.depthwise() && g.strideH() == 1 && g.strideW() == 1 && dwFits(g, true, g.h())) {
       depthwise(g, 1, gradOutput, weight, 0, gradInput, g.n() * g.cIn(), g.h(), g.w());
       return;
@@ -83,6 +85,7 @@ final class CudaConvKernels implements ConvKernels {
 
   @Override
   public void conv2dBackwardWeight(ConvGeometry g, Tensor input, Tensor gradOutput, Tensor gradWeight) {
+    checkInts(g);
     if (g.depthwise()) {
       backend.launch("ds_conv_dw_wgrad_f32", Dim3.of(gridX(g.kh() * g.kw()), gridYZ(g.cOut())), Dim3.of(256), 0,
           geometry(g).pointer(input.address()).pointer(gradOutput.address()).pointer(gradWeight.address()));
@@ -158,6 +161,18 @@ final class CudaConvKernels implements ConvKernels {
       a.i64(v);
     }
     return a;
+  }
+
+  /** The conv kernels keep per-dimension sizes and the GEMM's K in 32-bit registers. */
+  private static void checkInts(ConvGeometry g) {
+    long k = Math.max(g.cInPerGroup(), g.cOutPerGroup()) * g.kh() * g.kw();
+    long[] v = {g.h(), g.w(), g.hOut(), g.wOut(), k};
+    for (long x : v) {
+      if (x > Integer.MAX_VALUE) {
+        throw new IllegalArgumentException("conv2d on CUDA: expected spatial sizes and channels/group * kh * kw of "
+            + "at most " + Integer.MAX_VALUE + " but got " + x + " (" + g + ")");
+      }
+    }
   }
 
   private static void checkGroups(ConvGeometry g, long z) {
