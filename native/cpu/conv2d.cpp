@@ -131,18 +131,16 @@ void conv2d_forward_f32(const Conv2dGeom& g, const float* x, const float* weight
     const int64_t n = item / g.groups, gr = item - n * g.groups;
     const float* xg = x + (n * g.c_in + gr * cig) * in_plane;
     float* yg = y + (n * g.c_out + gr * cog) * P;
-    if (bias) {
-      for (int64_t co = 0; co < cog; ++co) std::fill(yg + co * P, yg + (co + 1) * P, bias[gr * cog + co]);
-    }
+    const float* gbias = bias != nullptr ? bias + gr * cog : nullptr;  // added by the GEMM's first store
     conv::DensePackA a(weight + gr * cog * K, K, false);
     if (pointwise) {
       conv::DensePackB b(xg, P, false);
-      conv::gemm(cog, P, K, a, b, yg, P, bias != nullptr, threads);
+      conv::gemm(cog, P, K, a, b, yg, P, false, threads, gbias);
     } else {
       ShiftView v{xg, cig, in_plane, g.h, g.w, g.h_out, g.w_out, g.stride_h, g.stride_w, (int)(g.kh * g.kw),
                   ty.data(), tx.data()};
       ShiftPackB b(v);
-      conv::gemm(cog, P, K, a, b, yg, P, bias != nullptr, threads);
+      conv::gemm(cog, P, K, a, b, yg, P, false, threads, gbias);
     }
   });
 }

@@ -62,9 +62,11 @@ struct DensePackB final : BPacker {
 int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads);
 
 // The driver. threads <= 1 runs on the calling thread (callers parallelise over independent GEMMs
-// then). K == 0 leaves C as it is when accumulating and zeroes it otherwise.
+// then). Without accumulate, C starts from row_bias (one value per row, broadcast; a conv's bias) or
+// from 0 when row_bias is null; with accumulate row_bias is ignored. K == 0 leaves C as it is when
+// accumulating and sets it to that start otherwise.
 void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, float* C, int64_t ldc,
-          bool accumulate, int threads);
+          bool accumulate, int threads, const float* row_bias = nullptr);
 
 }  // namespace conv
 }  // namespace cpu

@@ -49,8 +49,16 @@ struct IsaTable {
   const char* name;
   int mr, nr;              // micro-tile
   int64_t kc, nc;          // cache blocking: K block (<= KC of the table) and N block (multiple of nr)
-  // C[mr x nr] (ldc) = (accumulate ? C : 0) + A_panel * B_panel over kc.
-  void (*ukernel)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate);
+  // C[mr x nr] (ldc) = (accumulate ? C : bias or 0) + A_panel * B_panel over kc; bias: null or one value
+  // per row (used only without accumulate).
+  using Ukernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+                           const float* bias);
+  Ukernel ukernel;
+  // The same for only the first edge0 (edge1) rows of an A panel: the last panel when M % mr is small.
+  int edge0;
+  Ukernel ukernel_edge0;
+  int edge1;
+  Ukernel ukernel_edge1;
   // Dense row-major matrices: op(A)[i][k] = trans ? A[k*lda + i] : A[i*lda + k], scaled by alpha.
   void (*pack_a)(const float* A, int64_t lda, bool trans, float alpha, int64_t i0, int64_t k0, int64_t mc,
                  int64_t kc, float* dst);
