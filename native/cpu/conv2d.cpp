@@ -236,9 +236,8 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     return;
   }
   const bool strided = g.stride_h > 1 || g.stride_w > 1;
-  // Work items (image, group, phase): run in parallel over items when there are several (strided
-  // convolutions have stride_h * stride_w phases per image), else one after another with the GEMM
-  // threaded inside. Every item writes its own points of dx.
+  // Items run in parallel when there are several, else one after another with the GEMM threaded
+  // inside (for_items). Every item writes its own points of dx.
   const std::vector<Phase> phases = data_phases(g);
   const int64_t np = (int64_t)phases.size();
   std::vector<std::vector<float>> wts(np);
@@ -256,33 +255,62 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
             wts[q][(gr * cig + ci) * Kp + co * ntaps + t] =
                 weight[(gr * cog + co) * K + ci * g.kh * g.kw + ph.ky[t] * g.kw + ph.kx[t]];
   }
-  const int64_t avg_points = in_plane / std::max<int64_t>(np, 1);
-  const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
-  for_items(g.n * g.groups * np, cig, avg_points, avg_k, [&](int64_t item, int threads) {
-    const int64_t q = item % np, ng = item / np;
-    const int64_t n = ng / g.groups, gr = ng - n * g.groups;
-    const Phase& ph = phases[q];
-    const int64_t ntaps = (int64_t)ph.ky.size(), T = ph.th * ph.tw, Kp = cog * ntaps;
-    float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
-    float* c = dxg;
-    int64_t ldc = in_plane;
-    if (strided) {
-      c = tl_scratch.get((size_t)(cig * T));
-      ldc = T;
-    }
-    if (ntaps == 0) {
-      for (int64_t ci = 0; ci < cig; ++ci) std::memset(c + ci * ldc, 0, T * sizeof(float));
-    } else {
+  if (!strided) {  // one phase: straight into dx
+    const Phase& ph = phases[0];
+    const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps;
+    for_items(g.n * g.groups, cig, in_plane, Kp, [&](int64_t item, int threads) {
+      const int64_t n = item / g.groups, gr = item - n * g.groups;
+      float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
+      if (ntaps == 0) {
+        std::memset(dxg, 0, cig * in_plane * sizeof(float));
+        return;
+      }
       ShiftView v{dy + (n * g.c_out + gr * cog) * out_plane, cog, out_plane, g.h_out, g.w_out, ph.th, ph.tw, 1, 1,
                   (int)ntaps, ph.off_y.data(), ph.off_x.data()};
       ShiftPackB b(v);
-      conv::DensePackA a(wts[q].data() + gr * cig * Kp, Kp, false);
-      conv::gemm(cig, T, Kp, a, b, c, ldc, false, threads);
-    }
-    if (strided) {
+      conv::DensePackA a(wts[0].data() + gr * cig * Kp, Kp, false);
+      conv::gemm(cig, in_plane, Kp, a, b, dxg, in_plane, false, threads);
+    });
+    return;
+  }
+  // Strided: work items (image, group, band of phase rows). An item runs every phase of its band into
+  // a per-thread scratch block (sized to stay in L2) and interleaves it into dx right away, so the
+  // dx rows of the band are completed while in cache (phase by phase over whole planes would write
+  // each dx line from memory stride_w times).
+  int64_t th_max = 0, tw_max = 0;
+  for (const Phase& ph : phases) {
+    th_max = std::max(th_max, ph.th);
+    tw_max = std::max(tw_max, ph.tw);
+  }
+  const int64_t band = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
+  const int64_t bands = (th_max + band - 1) / band;
+  const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
+  for_items(g.n * g.groups * bands, cig, band * tw_max * np, avg_k, [&](int64_t item, int threads) {
+    const int64_t bi = item % bands, ng = item / bands;
+    const int64_t n = ng / g.groups, gr = ng - n * g.groups;
+    float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
+    const float* dyg = dy + (n * g.c_out + gr * cog) * out_plane;
+    std::vector<int64_t> oy_band;
+    for (int64_t q = 0; q < np; ++q) {
+      const Phase& ph = phases[q];
+      const int64_t t0 = bi * band, t1 = std::min(ph.th, t0 + band);
+      if (t1 <= t0) continue;
+      const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps, T = (t1 - t0) * ph.tw;
+      float* c = tl_scratch.get((size_t)(cig * T));
+      if (ntaps == 0) {
+        std::memset(c, 0, cig * T * sizeof(float));
+      } else {
+        oy_band.resize(ntaps);
+        for (int64_t t = 0; t < ntaps; ++t) oy_band[t] = ph.off_y[t] + t0;  // the band starts at phase row t0
+        ShiftView v{dyg, cog, out_plane, g.h_out, g.w_out, t1 - t0, ph.tw, 1, 1, (int)ntaps, oy_band.data(),
+                    ph.off_x.data()};
+        ShiftPackB b(v);
+        conv::DensePackA a(wts[q].data() + gr * cig * Kp, Kp, false);
+        conv::gemm(cig, T, Kp, a, b, c, T, false, threads);
+      }
       for (int64_t ci = 0; ci < cig; ++ci)
-        for (int64_t t = 0; t < ph.th; ++t) {
-          const float* src = c + ci * T + t * ph.tw;
+        for (int64_t t = t0; t < t1; ++t) {
+          const float* src = c + ci * T + (t - t0) * ph.tw;
           float* dst = dxg + ci * in_plane + (ph.ry + t * g.stride_h) * g.w + ph.rx;
           for (int64_t u = 0; u < ph.tw; ++u) dst[u * g.stride_w] = src[u];
         }
