@@ -1,0 +1,33 @@
+package io.detseg.backend;
+
+import io.detseg.nativelib.NativeLibrary;
+
+/** JNI entry points of the CPU conv family (native/jni/jni_conv.cpp → native/cpu/conv*). Addresses only. */
+final class CpuConvNative {
+  static {
+    NativeLibrary.ensureLoaded();
+  }
+
+  private CpuConvNative() {}
+
+  /** The micro-kernel run-time dispatch chose, e.g. "avx512 14x32". */
+  static native String kernelName();
+
+  static native void sgemm(boolean transA, boolean transB, long m, long n, long k, float alpha, long a, long lda,
+      long b, long ldb, float beta, long c, long ldc);
+
+  static native void fillRows(long bias, long rows, long cols, long out);
+
+  static native void sumRows(long x, long rows, long cols, long out);
+
+  /** geometry: ConvGeometry.toArray(); bias 0 for none. */
+  static native void conv2dForward(long[] geometry, long input, long weight, long bias, long output);
+
+  static native void conv2dBackwardData(long[] geometry, long gradOutput, long weight, long gradInput);
+
+  static native void conv2dBackwardWeight(long[] geometry, long input, long gradOutput, long gradWeight);
+
+  static native void addChannelBias(long out, long n, long c, long hw, long bias);
+
+  static native void conv2dBackwardBias(long gradOutput, long n, long c, long hw, long gradBias);
+}

@@ -1,0 +1,386 @@
+// CPU conv2d: forward, data gradient, weight gradient, bias gradient (conv_ops.h).
+//
+// Paths, per (image, group):
+//  * depthwise (one input channel per group): a direct per-plane kernel, SIMD over the output width
+//    with all taps accumulated in registers (conv_isa_impl.inc dw_*), planes split across cores;
+//  * 1x1, stride 1, no padding: the GEMM runs on the input planes themselves (no im2col at all);
+//  * everything else: implicit GEMM. Y[Cout/g x P] = W[Cout/g x K] * col[K x P], where col is never
+//    materialised: the GEMM's B packer reads the input through a ShiftView (conv_isa.h), so the
+//    im2col happens while packing each KC x NC block (cache resident) and costs no extra memory.
+// Data gradient: a gather, split into stride_h x stride_w phases. Input points of one phase
+// (iy = ry + sh*t) are reached by a fixed subset of taps at fixed offsets of dy, so each phase is a
+// stride-1 implicit GEMM dX_phase[Cin/g x T] = Wt_phase[Cin/g x Cout/g*taps] * shift(dy); with
+// stride 1 it writes dx directly, otherwise through a scratch plane that is then interleaved.
+// Weight gradient: dW[Cout/g x K] += dY[Cout/g x P] * col^T[P x K], batches in order.
+#include <omp.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <vector>
+
+#include "conv_gemm.h"
+#include "conv_isa.h"
+#include "conv_ops.h"
+#include "detseg/conv_math.cuh"
+
+namespace detseg {
+namespace cpu {
+namespace {
+
+using conv::APacker;
+using conv::BPacker;
+using conv::ShiftView;
+
+struct ShiftPackB final : BPacker {
+  ShiftView v;
+  explicit ShiftPackB(const ShiftView& view) : v(view) {}
+  void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+    conv::conv_isa().pack_b_shift(v, k0, j0, kc, nc, dst);
+  }
+};
+
+struct ShiftPackBT final : BPacker {
+  ShiftView v;
+  explicit ShiftPackBT(const ShiftView& view) : v(view) {}
+  void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+    conv::conv_isa().pack_b_shift_t(v, k0, j0, kc, nc, dst);
+  }
+};
+
+// A grow-only per-thread scratch area (the strided data gradient's phase results).
+struct Scratch {
+  std::vector<float> v;
+  float* get(size_t n) {
+    if (v.size() < n) v.resize(n);
+    return v.data();
+  }
+};
+thread_local Scratch tl_scratch;
+
+// Runs f(item, threads) for items [0, n): in parallel over items (one thread each) when they are
+// many or small, else one after another with all threads inside each.
+template <class F>
+void for_items(int64_t n, int64_t M, int64_t N, int64_t K, F&& f) {
+  const int T = omp_get_max_threads();
+  const int inner = conv::gemm_threads(M, N, K, T);
+  if (n <= 1 || T <= 1 || (inner >= T && n < 2 * T)) {
+    for (int64_t i = 0; i < n; ++i) f(i, inner);
+    return;
+  }
+  // any schedule: each item's result is independent of which thread runs it
+#pragma omp parallel for schedule(dynamic, 1) num_threads(T)
+  for (int64_t i = 0; i < n; ++i) f(i, 1);
+}
+
+bool is_pointwise(const Conv2dGeom& g) {
+  return g.kh == 1 && g.kw == 1 && g.stride_h == 1 && g.stride_w == 1 && g.pad_h == 0 && g.pad_w == 0 &&
+         g.h_out == g.h && g.w_out == g.w;
+}
+
+bool is_depthwise(const Conv2dGeom& g) { return g.c_in == g.groups; }
+
+conv::DwGeom dw_geom(const Conv2dGeom& g) {
+  return conv::DwGeom{g.h, g.w, g.h_out, g.w_out, g.kh, g.kw, g.stride_h, g.stride_w, g.pad_h, g.pad_w, g.dil_h,
+                      g.dil_w};
+}
+
+// Taps of the forward im2col: (ky*dh - ph, kx*dw - pw) in (ky, kx) order.
+void forward_taps(const Conv2dGeom& g, std::vector<int64_t>& ty, std::vector<int64_t>& tx) {
+  ty.clear();
+  tx.clear();
+  for (int64_t ky = 0; ky < g.kh; ++ky)
+    for (int64_t kx = 0; kx < g.kw; ++kx) {
+      ty.push_back(ky * g.dil_h - g.pad_h);
+      tx.push_back(kx * g.dil_w - g.pad_w);
+    }
+}
+
+// ---- forward -------------------------------------------------------------------------------------------
+
+void depthwise_forward(const Conv2dGeom& g, const float* x, const float* w, const float* bias, float* y) {
+  const conv::DwGeom d = dw_geom(g);
+  const int64_t mult = g.c_out / g.c_in;
+  const int64_t planes = g.n * g.c_out;
+  const int64_t in_plane = g.h * g.w, out_plane = g.h_out * g.w_out;
+  const auto fn = conv::conv_isa().dw_forward_plane;
+  const int64_t work = out_plane * g.kh * g.kw;
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), planes * work / (1 << 16)));
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int64_t p = 0; p < planes; ++p) {
+    const int64_t n = p / g.c_out, co = p - n * g.c_out;
+    const int64_t ci = co / mult;
+    fn(d, x + (n * g.c_in + ci) * in_plane, w + co * g.kh * g.kw, bias ? bias[co] : 0.0f, y + p * out_plane);
+  }
+}
+
+}  // namespace
+
+void conv2d_forward_f32(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
+  if (is_depthwise(g)) {
+    depthwise_forward(g, x, weight, bias, y);
+    return;
+  }
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  const int64_t K = cig * g.kh * g.kw, P = g.h_out * g.w_out;
+  const int64_t in_plane = g.h * g.w;
+  const bool pointwise = is_pointwise(g);
+  std::vector<int64_t> ty, tx;
+  forward_taps(g, ty, tx);
+  for_items(g.n * g.groups, cog, P, K, [&](int64_t item, int threads) {
+    const int64_t n = item / g.groups, gr = item - n * g.groups;
+    const float* xg = x + (n * g.c_in + gr * cig) * in_plane;
+    float* yg = y + (n * g.c_out + gr * cog) * P;
+    const float* gbias = bias != nullptr ? bias + gr * cog : nullptr;  // added by the GEMM's first store
+    conv::DensePackA a(weight + gr * cog * K, K, false);
+    if (pointwise) {
+      conv::DensePackB b(xg, P, false);
+      conv::gemm(cog, P, K, a, b, yg, P, false, threads, gbias);
+    } else {
+      ShiftView v{xg, cig, in_plane, g.h, g.w, g.h_out, g.w_out, g.stride_h, g.stride_w, (int)(g.kh * g.kw),
+                  ty.data(), tx.data()};
+      ShiftPackB b(v);
+      conv::gemm(cog, P, K, a, b, yg, P, false, threads, gbias);
+    }
+  });
+}
+
+// ---- data gradient ----------------------------------------------------------------------------------------
+
+namespace {
+
+// One stride phase (ry, rx) of the data gradient: the dx points iy = ry + sh*t (t < th), ix = rx + sw*u
+// (u < tw), the taps that reach them and the dy offsets those taps read.
+struct Phase {
+  int64_t ry, rx, th, tw;
+  std::vector<int64_t> ky, kx, off_y, off_x;  // per tap, in (ky, kx) order
+};
+
+std::vector<Phase> data_phases(const Conv2dGeom& g) {
+  std::vector<Phase> phases;
+  for (int64_t ry = 0; ry < std::min(g.stride_h, g.h); ++ry) {
+    for (int64_t rx = 0; rx < std::min(g.stride_w, g.w); ++rx) {
+      Phase p;
+      p.ry = ry;
+      p.rx = rx;
+      p.th = ds_conv_phase_len(g.h, ry, g.stride_h);
+      p.tw = ds_conv_phase_len(g.w, rx, g.stride_w);
+      const DsConvPhaseTaps ty = ds_conv_phase_taps(ry, g.pad_h, g.kh, g.stride_h, g.dil_h);
+      const DsConvPhaseTaps tx = ds_conv_phase_taps(rx, g.pad_w, g.kw, g.stride_w, g.dil_w);
+      for (int64_t jy = 0; jy < ty.count; ++jy) {
+        const int64_t ky = ty.ky0 + jy * ty.step;
+        for (int64_t jx = 0; jx < tx.count; ++jx) {
+          const int64_t kx = tx.ky0 + jx * tx.step;
+          p.ky.push_back(ky);
+          p.kx.push_back(kx);
+          p.off_y.push_back(ds_conv_phase_offset(ry, g.pad_h, ky, g.stride_h, g.dil_h));
+          p.off_x.push_back(ds_conv_phase_offset(rx, g.pad_w, kx, g.stride_w, g.dil_w));
+        }
+      }
+      phases.push_back(std::move(p));
+    }
+  }
+  return phases;
+}
+
+// Depthwise data gradient with stride 1: a depthwise correlation of dy with the flipped kernel,
+// padded by dilation*(k-1) - pad, summed over the channel multiplier.
+void depthwise_backward_data_s1(const Conv2dGeom& g, const float* dy, const float* w, float* dx) {
+  const int64_t mult = g.c_out / g.c_in;
+  const conv::DwGeom d{g.h_out, g.w_out, g.h, g.w, g.kh, g.kw, 1, 1,
+                       g.dil_h * (g.kh - 1) - g.pad_h, g.dil_w * (g.kw - 1) - g.pad_w, g.dil_h, g.dil_w};
+  const int64_t planes = g.n * g.c_in, in_plane = g.h * g.w, out_plane = g.h_out * g.w_out, taps = g.kh * g.kw;
+  const auto fn = conv::conv_isa().dw_forward_plane;
+  const int nt = (int)std::max<int64_t>(
+      1, std::min<int64_t>(omp_get_max_threads(), planes * mult * in_plane * taps / (1 << 16)));
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> flipped(taps), scratch(mult > 1 ? in_plane : 0);
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < planes; ++p) {
+      const int64_t n = p / g.c_in, ci = p - n * g.c_in;
+      float* out = dx + p * in_plane;
+      for (int64_t m = 0; m < mult; ++m) {
+        const int64_t co = ci * mult + m;
+        for (int64_t t = 0; t < taps; ++t) flipped[t] = w[co * taps + (taps - 1 - t)];
+        const float* src = dy + (n * g.c_out + co) * out_plane;
+        if (m == 0) {
+          fn(d, src, flipped.data(), 0.0f, out);
+        } else {
+          fn(d, src, flipped.data(), 0.0f, scratch.data());
+          for (int64_t i = 0; i < in_plane; ++i) out[i] += scratch[i];
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx) {
+  if (is_depthwise(g) && g.stride_h == 1 && g.stride_w == 1) {
+    depthwise_backward_data_s1(g, dy, weight, dx);
+    return;
+  }
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  const int64_t K = cig * g.kh * g.kw;
+  const int64_t in_plane = g.h * g.w, out_plane = g.h_out * g.w_out;
+  if (is_pointwise(g)) {
+    // dX[Cin/g x P] = W^T[Cin/g x Cout/g] * dY[Cout/g x P]
+    for_items(g.n * g.groups, cig, in_plane, cog, [&](int64_t item, int threads) {
+      const int64_t n = item / g.groups, gr = item - n * g.groups;
+      conv::DensePackA a(weight + gr * cog * K, K, true);
+      conv::DensePackB b(dy + (n * g.c_out + gr * cog) * out_plane, out_plane, false);
+      conv::gemm(cig, in_plane, cog, a, b, dx + (n * g.c_in + gr * cig) * in_plane, in_plane, false, threads);
+    });
+    return;
+  }
+  const bool strided = g.stride_h > 1 || g.stride_w > 1;
+  // Items run in parallel when there are several, else one after another with the GEMM threaded
+  // inside (for_items). Every item writes its own points of dx.
+  const std::vector<Phase> phases = data_phases(g);
+  const int64_t np = (int64_t)phases.size();
+  std::vector<std::vector<float>> wts(np);
+  int64_t total_taps = 0;
+  for (int64_t q = 0; q < np; ++q) {
+    const Phase& ph = phases[q];
+    const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps;
+    total_taps += ntaps;
+    // Wt[g][ci][co*ntaps + t] = w[g*cog + co][ci][ky_t][kx_t]
+    wts[q].resize((size_t)(g.groups * cig * std::max<int64_t>(Kp, 1)));
+    for (int64_t gr = 0; gr < g.groups; ++gr)
+      for (int64_t ci = 0; ci < cig; ++ci)
+        for (int64_t co = 0; co < cog; ++co)
+          for (int64_t t = 0; t < ntaps; ++t)
+            wts[q][(gr * cig + ci) * Kp + co * ntaps + t] =
+                weight[(gr * cog + co) * K + ci * g.kh * g.kw + ph.ky[t] * g.kw + ph.kx[t]];
+  }
+  if (!strided) {  // one phase: straight into dx
+    const Phase& ph = phases[0];
+    const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps;
+    for_items(g.n * g.groups, cig, in_plane, Kp, [&](int64_t item, int threads) {
+      const int64_t n = item / g.groups, gr = item - n * g.groups;
+      float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
+      if (ntaps == 0) {
+        std::memset(dxg, 0, cig * in_plane * sizeof(float));
+        return;
+      }
+      ShiftView v{dy + (n * g.c_out + gr * cog) * out_plane, cog, out_plane, g.h_out, g.w_out, ph.th, ph.tw, 1, 1,
+                  (int)ntaps, ph.off_y.data(), ph.off_x.data()};
+      ShiftPackB b(v);
+      conv::DensePackA a(wts[0].data() + gr * cig * Kp, Kp, false);
+      conv::gemm(cig, in_plane, Kp, a, b, dxg, in_plane, false, threads);
+    });
+    return;
+  }
+  // Strided: work items (image, group, band of phase rows). An item runs every phase of its band into
+  // a per-thread scratch block (sized to stay in L2) and interleaves it into dx right away, so the
+  // dx rows of the band are completed while in cache (phase by phase over whole planes would write
+  // each dx line from memory stride_w times).
+  int64_t th_max = 0, tw_max = 0;
+  for (const Phase& ph : phases) {
+    th_max = std::max(th_max, ph.th);
+    tw_max = std::max(tw_max, ph.tw);
+  }
+  const int64_t band = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
+  const int64_t bands = (th_max + band - 1) / band;
+  const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
+  for_items(g.n * g.groups * bands, cig, band * tw_max * np, avg_k, [&](int64_t item, int threads) {
+    const int64_t bi = item % bands, ng = item / bands;
+    const int64_t n = ng / g.groups, gr = ng - n * g.groups;
+    float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
+    const float* dyg = dy + (n * g.c_out + gr * cog) * out_plane;
+    std::vector<int64_t> oy_band;
+    for (int64_t q = 0; q < np; ++q) {
+      const Phase& ph = phases[q];
+      const int64_t t0 = bi * band, t1 = std::min(ph.th, t0 + band);
+      if (t1 <= t0) continue;
+      const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps, T = (t1 - t0) * ph.tw;
+      float* c = tl_scratch.get((size_t)(cig * T));
+      if (ntaps == 0) {
+        std::memset(c, 0, cig * T * sizeof(float));
+      } else {
+        oy_band.resize(ntaps);
+        for (int64_t t = 0; t < ntaps; ++t) oy_band[t] = ph.off_y[t] + t0;  // the band starts at phase row t0
+        ShiftView v{dyg, cog, out_plane, g.h_out, g.w_out, t1 - t0, ph.tw, 1, 1, (int)ntaps, oy_band.data(),
+                    ph.off_x.data()};
+        ShiftPackB b(v);
+        conv::DensePackA a(wts[q].data() + gr * cig * Kp, Kp, false);
+        conv::gemm(cig, T, Kp, a, b, c, T, false, threads);
+      }
+      for (int64_t ci = 0; ci < cig; ++ci)
+        for (int64_t t = t0; t < t1; ++t) {
+          const float* src = c + ci * T + (t - t0) * ph.tw;
+          float* dst = dxg + ci * in_plane + (ph.ry + t * g.stride_h) * g.w + ph.rx;
+          for (int64_t u = 0; u < ph.tw; ++u) dst[u * g.stride_w] = src[u];
+        }
+    }
+  });
+}
+
+// ---- weight gradient --------------------------------------------------------------------------------------
+
+void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight) {
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  const int64_t K = cig * g.kh * g.kw, P = g.h_out * g.w_out;
+  const int64_t in_plane = g.h * g.w;
+  if (is_depthwise(g)) {
+    const conv::DwGeom d = dw_geom(g);
+    const int64_t mult = g.c_out / g.c_in, taps = g.kh * g.kw;
+    const auto fn = conv::conv_isa().dw_weight_plane;
+    const int nt = (int)std::max<int64_t>(
+        1, std::min<int64_t>(omp_get_max_threads(), g.c_out * g.n * P * taps / (1 << 16)));
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t co = 0; co < g.c_out; ++co) {
+      std::vector<double> acc(taps, 0.0);
+      const int64_t ci = co / mult;
+      for (int64_t n = 0; n < g.n; ++n)
+        fn(d, x + (n * g.c_in + ci) * in_plane, dy + (n * g.c_out + co) * P, acc.data());
+      for (int64_t t = 0; t < taps; ++t) dweight[co * taps + t] = (float)acc[t];
+    }
+    return;
+  }
+  std::vector<int64_t> ty, tx;
+  forward_taps(g, ty, tx);
+  const bool pointwise = is_pointwise(g);
+  // Groups are independent; batches accumulate into the same dW in order.
+  for_items(g.groups, cog, K, P * g.n, [&](int64_t gr, int threads) {
+    float* dwg = dweight + gr * cog * K;
+    for (int64_t n = 0; n < g.n; ++n) {
+      const float* xg = x + (n * g.c_in + gr * cig) * in_plane;
+      conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P, P, false);
+      if (pointwise) {
+        conv::DensePackB b(xg, P, true);
+        conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
+      } else {
+        ShiftView v{xg, cig, in_plane, g.h, g.w, g.h_out, g.w_out, g.stride_h, g.stride_w, (int)(g.kh * g.kw),
+                    ty.data(), tx.data()};
+        ShiftPackBT b(v);
+        conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
+      }
+    }
+  });
+}
+
+// ---- bias gradient --------------------------------------------------------------------------------------
+
+void conv2d_backward_bias_f32(const float* dy, int64_t n, int64_t c, int64_t hw, float* dbias) {
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), n * c * hw / (1 << 15)));
+#pragma omp parallel for schedule(static) num_threads(nt)
+  for (int64_t ch = 0; ch < c; ++ch) {
+    double total = 0.0;
+    for (int64_t b = 0; b < n; ++b) {
+      const float* p = dy + (b * c + ch) * hw;
+      float lane[16] = {0};
+      int64_t i = 0;
+      for (; i + 16 <= hw; i += 16)
+        for (int j = 0; j < 16; ++j) lane[j] += p[i + j];
+      for (int j = 0; i + j < hw; ++j) lane[j] += p[i + j];
+      for (int j = 0; j < 16; ++j) total += lane[j];
+    }
+    dbias[ch] = (float)total;
+  }
+}
+
+}  // namespace cpu
+}  // namespace detseg

@@ -1,0 +1,300 @@
+// The CPU SGEMM driver (conv_gemm.h) and the run-time choice of the conv family's kernels.
+#include "conv_gemm.h"
+
+#include <omp.h>
+#include <sys/mman.h>
+#include <xmmintrin.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <new>
+
+#include "conv_ops.h"
+#include "cpu_simd.h"
+
+namespace detseg {
+namespace cpu {
+namespace conv {
+
+const IsaTable& conv_isa() {
+  static const IsaTable* table = [] {
+    switch (detail::simd()) {
+      case detail::Simd::Avx512: return &conv_isa_avx512();
+      case detail::Simd::Avx2: return &conv_isa_avx2();
+      default: return &conv_isa_scalar();
+    }
+  }();
+  return *table;
+}
+
+namespace {
+
+// A 64-byte aligned float buffer that only grows; one per thread for packed blocks, so repeated
+// GEMMs (one per image and group) do not fault in fresh pages every call.
+struct Buffer {
+  float* p = nullptr;
+  size_t cap = 0;
+  ~Buffer() { std::free(p); }
+  float* get(size_t n) {
+    if (n > cap) {
+      std::free(p);
+      // Blocks of 256 KiB and up go on 2 MiB pages when the kernel allows (THP in madvise mode): a
+      // packed B block spans ~200 4-KiB pages, more than the L1 TLB holds, and the micro-kernel
+      // walks a new stretch of it every call.
+      const size_t huge = size_t(2) << 20;
+      const bool big = n * sizeof(float) >= (size_t(256) << 10);
+      const size_t align = big ? huge : 64;
+      const size_t bytes = (n * sizeof(float) + align - 1) / align * align;
+      p = static_cast<float*>(std::aligned_alloc(align, bytes));
+      if (p == nullptr) {
+        cap = 0;
+        throw std::bad_alloc();
+      }
+      if (big) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure only costs speed
+      cap = bytes / sizeof(float);
+    }
+    return p;
+  }
+};
+
+thread_local Buffer tl_packed_a;  // the calling thread's prepacked A, shared with its team
+thread_local Buffer tl_shared_b;  // the calling thread's B block in split-M mode, shared with its team
+thread_local Buffer tl_pack_b;    // each thread's own B block in split-N mode and serial runs
+
+inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
+
+// Rows of A packed at once: the whole of op(A) up to 32 MiB, so it is packed once per GEMM however
+// many column blocks of B there are.
+constexpr int64_t kMaxPackedA = int64_t(1) << 23;
+
+// One micro-tile: rows [0, nrows) of the A micro-panel a (mr rows, k-major) times the B micro-panel b
+// (nr columns) over kc into c (nrows x ncols, leading dimension ldc). A small remainder of rows runs a
+// kernel over fewer rows; partial tiles go through a local tile.
+inline void tile_call(const IsaTable& t, int64_t nrows, int64_t ncols, int64_t kc, const float* a, const float* b,
+                      float* cc, int64_t ldc, bool accumulate, const float* bias) {
+  const int mr = t.mr, nr = t.nr;
+  auto uk = nrows <= t.edge0 ? t.ukernel_edge0 : nrows <= t.edge1 ? t.ukernel_edge1 : t.ukernel;
+  const int64_t kr = nrows <= t.edge0 ? t.edge0 : nrows <= t.edge1 ? t.edge1 : mr;
+  if (nrows == kr && ncols == nr) {
+    uk(kc, a, b, cc, ldc, accumulate, bias);
+    return;
+  }
+  alignas(64) float tile[32 * 64];
+  float bias_rows[32];
+  if (bias != nullptr) {  // the kernel reads kr rows of bias; rows past nrows are padding
+    for (int64_t i = 0; i < kr; ++i) bias_rows[i] = i < nrows ? bias[i] : 0.0f;
+    bias = bias_rows;
+  }
+  if (accumulate) {
+    for (int64_t i = 0; i < nrows; ++i) std::memcpy(tile + i * nr, cc + i * ldc, ncols * sizeof(float));
+  }
+  uk(kc, a, b, tile, nr, accumulate, bias);
+  for (int64_t i = 0; i < nrows; ++i) std::memcpy(cc + i * ldc, tile + i * nr, ncols * sizeof(float));
+}
+
+// C block [mc x nc] from packed A (mc rows) and B (nc columns) over kc. The A micro-panel stays in
+// L1 while the B panels of the block (L2 resident) stream past it.
+void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp, float* c,
+                  int64_t ldc, bool accumulate, const float* bias) {
+  const int mr = t.mr, nr = t.nr;
+  const int64_t n_jr = (nc + nr - 1) / nr;
+  // The next A micro-panel (mr x kc floats) is prefetched into L2 in slices while the current one
+  // works through the B panels: it comes from L3 or memory, and waiting for it on the first call of
+  // each panel cost ~8% at 1024^3.
+  const int64_t panel_lines = (int64_t)mr * kc / 16;
+  const int64_t lines_per_call = (panel_lines + n_jr - 1) / n_jr;
+  for (int64_t ir = 0; ir < mc; ir += mr) {
+    const int64_t nrows = std::min<int64_t>(mr, mc - ir);
+    const float* a = ap + ir * kc;
+    const float* next_a = ir + mr < mc ? a + (int64_t)mr * kc : nullptr;
+    for (int64_t jr = 0, call = 0; jr < nc; jr += nr, ++call) {
+      if (next_a != nullptr) {
+        const int64_t l0 = call * lines_per_call, l1 = std::min(panel_lines, l0 + lines_per_call);
+        for (int64_t l = l0; l < l1; ++l) _mm_prefetch(reinterpret_cast<const char*>(next_a + 16 * l), _MM_HINT_T1);
+      }
+      tile_call(t, nrows, std::min<int64_t>(nr, nc - jr), kc, a, bp + jr * kc, c + ir * ldc + jr, ldc, accumulate,
+                bias == nullptr ? nullptr : bias + ir);
+    }
+  }
+}
+
+// The blocking of one GEMM. For short A (few rows) each B micro-panel is packed right before the
+// whole height of A runs over it (fused: the panel is still in L1, and the packed B block never
+// goes to L2 and back), with a smaller K block so panel and A micro-panel share L1.
+struct Blocking {
+  int64_t kc, nc;
+  bool fused;
+};
+
+// Rows of A up to which the fused order is used, and its K block. Measured on the dev machine for
+// 3x3 64->64 at 256x256 (M = 64): packing the im2col block separately cost ~20% there.
+constexpr int64_t kFusedMaxRows = 160;
+constexpr int64_t kFusedKc = 192;
+
+Blocking blocking_for(const IsaTable& t, int64_t M) {
+  if (M <= kFusedMaxRows) return Blocking{std::min<int64_t>(t.kc, kFusedKc), t.nc, true};
+  return Blocking{t.kc, t.nc, false};
+}
+
+// Packs panels [p0, p1) of rows [m0, m0 + Mr) of op(A), every K block, into ap: block pc starts at
+// ap + pc * Mpad, panel p of it at + p * mr * kc.
+void pack_a_panels(const IsaTable& t, const Blocking& bk, const APacker& a, int64_t m0, int64_t Mr, int64_t Mpad,
+                   int64_t K, int64_t p0, int64_t p1, float* ap) {
+  if (p1 <= p0) return;
+  const int64_t r0 = p0 * t.mr, r1 = std::min<int64_t>(Mr, p1 * t.mr);
+  for (int64_t pc = 0; pc < K; pc += bk.kc) {
+    const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
+    a.pack(m0 + r0, pc, r1 - r0, kc, ap + pc * Mpad + r0 * kc);
+  }
+}
+
+// Columns [n0, n1) against all Mr prepacked rows, on this thread.
+void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad, int64_t n0, int64_t n1, int64_t K,
+                 const float* ap, const BPacker& b, float* C, int64_t ldc, bool accumulate, const float* bias) {
+  const int64_t kcap = std::min<int64_t>(bk.kc, K);
+  if (bk.fused) {
+    float* bp = tl_pack_b.get(t.nr * kcap);
+    for (int64_t pc = 0; pc < K; pc += bk.kc) {
+      const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
+      const float* a = ap + pc * Mpad;
+      for (int64_t jr = n0; jr < n1; jr += t.nr) {
+        const int64_t ncols = std::min<int64_t>(t.nr, n1 - jr);
+        b.pack(pc, jr, kc, ncols, bp);
+        for (int64_t ir = 0; ir < Mr; ir += t.mr) {
+          tile_call(t, std::min<int64_t>(t.mr, Mr - ir), ncols, kc, a + ir * kc, bp, C + ir * ldc + jr, ldc,
+                    accumulate || pc > 0, pc == 0 && bias != nullptr ? bias + ir : nullptr);
+        }
+      }
+    }
+    return;
+  }
+  float* bp = tl_pack_b.get(round_up(std::min<int64_t>(bk.nc, n1 - n0), t.nr) * kcap);
+  for (int64_t jc = n0; jc < n1; jc += bk.nc) {
+    const int64_t nc = std::min<int64_t>(bk.nc, n1 - jc);
+    for (int64_t pc = 0; pc < K; pc += bk.kc) {
+      const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
+      b.pack(pc, jc, kc, nc, bp);
+      macro_kernel(t, Mr, nc, kc, ap + pc * Mpad, bp, C + jc, ldc, accumulate || pc > 0, pc == 0 ? bias : nullptr);
+    }
+  }
+}
+
+// Rows [m0, m0 + Mr) of C with nt threads.
+void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int64_t K, const APacker& a,
+               const BPacker& b, float* C, int64_t ldc, bool accumulate, const float* bias) {
+  const int64_t Mpad = round_up(Mr, t.mr);
+  const int64_t m_panels = Mpad / t.mr;
+  const int64_t n_panels = (N + t.nr - 1) / t.nr;
+  float* ap = tl_packed_a.get(Mpad * K);
+  float* crow = C + m0 * ldc;
+  const Blocking bk = blocking_for(t, Mr);
+  if (nt == 1) {
+    pack_a_panels(t, bk, a, m0, Mr, Mpad, K, 0, m_panels, ap);
+    run_columns(t, bk, Mr, Mpad, 0, N, K, ap, b, crow, ldc, accumulate, bias);
+    return;
+  }
+  // Split-N (each thread its own column range, no barriers after packing A) unless N is too narrow
+  // to share and M is tall; split-M shares each packed B block between the threads.
+  const bool split_n = n_panels >= 4 * nt || m_panels < 2 * nt || bk.fused;
+  float* shared_b = split_n ? nullptr : tl_shared_b.get(round_up(std::min<int64_t>(bk.nc, N), t.nr) *
+                                                        std::min<int64_t>(bk.kc, K));
+#pragma omp parallel num_threads(nt)
+  {
+    const int tid = omp_get_thread_num();
+    pack_a_panels(t, bk, a, m0, Mr, Mpad, K, m_panels * tid / nt, m_panels * (tid + 1) / nt, ap);
+#pragma omp barrier
+    if (split_n) {
+      const int64_t q0 = n_panels * tid / nt, q1 = n_panels * (tid + 1) / nt;
+      if (q1 > q0) {
+        run_columns(t, bk, Mr, Mpad, q0 * t.nr, std::min<int64_t>(N, q1 * t.nr), K, ap, b, crow, ldc, accumulate,
+                    bias);
+      }
+    } else {
+      const int64_t r0 = std::min<int64_t>(Mr, (m_panels * tid / nt) * t.mr);
+      const int64_t r1 = std::min<int64_t>(Mr, (m_panels * (tid + 1) / nt) * t.mr);
+      for (int64_t jc = 0; jc < N; jc += bk.nc) {
+        const int64_t nc = std::min<int64_t>(bk.nc, N - jc);
+        const int64_t panels = (nc + t.nr - 1) / t.nr;
+        const int64_t q0 = panels * tid / nt, q1 = panels * (tid + 1) / nt;
+        for (int64_t pc = 0; pc < K; pc += bk.kc) {
+          const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
+          if (q1 > q0) {
+            const int64_t j0 = q0 * t.nr;
+            b.pack(pc, jc + j0, kc, std::min<int64_t>(nc, q1 * t.nr) - j0, shared_b + j0 * kc);
+          }
+#pragma omp barrier
+          if (r1 > r0) {
+            macro_kernel(t, r1 - r0, nc, kc, ap + pc * Mpad + r0 * kc, shared_b, crow + r0 * ldc + jc, ldc,
+                         accumulate || pc > 0, pc == 0 && bias != nullptr ? bias + r0 : nullptr);
+          }
+#pragma omp barrier
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads) {
+  // ~4M multiply-adds (about 20 us on one core) per thread before a fork/join pays.
+  const double fmas = (double)M * (double)N * (double)K;
+  int nt = (int)std::min<double>(max_threads, fmas / (double)(1 << 22));
+  return std::max(1, nt);
+}
+
+void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, float* C, int64_t ldc,
+          bool accumulate, int threads, const float* row_bias) {
+  if (M <= 0 || N <= 0) return;
+  if (accumulate) row_bias = nullptr;  // documented: the bias only replaces the zero start
+  if (K <= 0) {
+    if (!accumulate) {
+      for (int64_t i = 0; i < M; ++i) {
+        if (row_bias != nullptr) {
+          std::fill(C + i * ldc, C + i * ldc + N, row_bias[i]);
+        } else {
+          std::memset(C + i * ldc, 0, N * sizeof(float));
+        }
+      }
+    }
+    return;
+  }
+  const IsaTable& t = conv_isa();
+  int nt = std::max(1, threads);
+  if (nt > 1 && omp_in_parallel()) nt = 1;  // never nest
+  const int64_t rows = std::max<int64_t>(t.mr, kMaxPackedA / K / t.mr * t.mr);
+  for (int64_t m0 = 0; m0 < M; m0 += rows) {
+    gemm_rows(t, nt, m0, std::min<int64_t>(rows, M - m0), N, K, a, b, C, ldc, accumulate,
+              row_bias == nullptr ? nullptr : row_bias + m0);
+  }
+}
+
+}  // namespace conv
+
+void sgemm_f32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  if (M <= 0 || N <= 0) return;
+  const bool product = K > 0 && alpha != 0.0f;
+  // beta == 0 never reads C (so NaN there does not propagate), as BLAS and torch.addmm specify
+  if (beta != 1.0f && (beta != 0.0f || !product)) {
+    for (int64_t i = 0; i < M; ++i) {
+      float* row = C + i * ldc;
+      if (beta == 0.0f) {
+        std::memset(row, 0, N * sizeof(float));
+      } else {
+        for (int64_t j = 0; j < N; ++j) row[j] *= beta;
+      }
+    }
+  }
+  if (!product) return;
+  conv::DensePackA pa(A, lda, trans_a, alpha);
+  conv::DensePackB pb(B, ldb, trans_b);
+  conv::gemm(M, N, K, pa, pb, C, ldc, /*accumulate=*/beta != 0.0f,
+             conv::gemm_threads(M, N, K, omp_get_max_threads()));
+}
+
+const char* conv_kernel_name() { return conv::conv_isa().name; }
+
+}  // namespace cpu
+}  // namespace detseg

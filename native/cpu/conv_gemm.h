@@ -1,0 +1,73 @@
+// Internal to the CPU conv family: the blocked SGEMM driver every conv path runs on.
+//
+// C[M x N] (row-major, leading dimension ldc) = (accumulate ? C : 0) + op(A) * op(B), where op(A)
+// and op(B) are only seen through packers that write packed blocks (layouts in conv_isa.h). Dense
+// matrices use DensePackA/B; convolution passes implicit im2col packers (conv2d.cpp).
+//
+// op(A) is packed once, whole (up to 32 MiB of it; taller A runs in row chunks), into MR-row panels
+// per K block. Then: jc over N by NC, pc over K by KC (pack a KC x NC block of B, L2 resident),
+// and the macro-kernel: ir over MR-row A micro-panels (each kept in L1), jr over the NR-wide B
+// panels streaming past it, one micro-kernel call each. Edge tiles go through a local MR x NR tile.
+// Every C element sums its k terms in the same order whatever the thread count or split, so results
+// are bitwise independent of threading.
+//
+// Threads: they pack A together, then either each takes a contiguous range of N (split-N: no more
+// barriers; used when N is wide) or they pack each B block together and take contiguous ranges of
+// M against the shared block (split-M; used when N is narrow and M tall).
+#pragma once
+
+#include <cstdint>
+
+#include "conv_isa.h"
+
+namespace detseg {
+namespace cpu {
+namespace conv {
+
+struct APacker {
+  virtual ~APacker() = default;
+  // rows [i0, i0 + mc) x k [k0, k0 + kc) of op(A) into ceil(mc / MR) panels at dst
+  virtual void pack(int64_t i0, int64_t k0, int64_t mc, int64_t kc, float* dst) const = 0;
+};
+
+struct BPacker {
+  virtual ~BPacker() = default;
+  // k [k0, k0 + kc) x columns [j0, j0 + nc) of op(B) into ceil(nc / NR) panels at dst
+  virtual void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const = 0;
+};
+
+struct DensePackA final : APacker {
+  const float* a;
+  int64_t lda;
+  bool trans;
+  float alpha;
+  DensePackA(const float* a_, int64_t lda_, bool trans_, float alpha_ = 1.0f)
+      : a(a_), lda(lda_), trans(trans_), alpha(alpha_) {}
+  void pack(int64_t i0, int64_t k0, int64_t mc, int64_t kc, float* dst) const override {
+    conv_isa().pack_a(a, lda, trans, alpha, i0, k0, mc, kc, dst);
+  }
+};
+
+struct DensePackB final : BPacker {
+  const float* b;
+  int64_t ldb;
+  bool trans;
+  DensePackB(const float* b_, int64_t ldb_, bool trans_) : b(b_), ldb(ldb_), trans(trans_) {}
+  void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+    conv_isa().pack_b(b, ldb, trans, k0, j0, kc, nc, dst);
+  }
+};
+
+// Threads worth using for an M x N x K product (1 for small ones), at most max_threads.
+int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads);
+
+// The driver. threads <= 1 runs on the calling thread (callers parallelise over independent GEMMs
+// then). Without accumulate, C starts from row_bias (one value per row, broadcast; a conv's bias) or
+// from 0 when row_bias is null; with accumulate row_bias is ignored. K == 0 leaves C as it is when
+// accumulating and sets it to that start otherwise.
+void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, float* C, int64_t ldc,
+          bool accumulate, int threads, const float* row_bias = nullptr);
+
+}  // namespace conv
+}  // namespace cpu
+}  // namespace detseg

@@ -1,0 +1,85 @@
+// Internal to the CPU conv family: the per-instruction-set pieces of SGEMM and convolution.
+//
+// conv_isa_impl.inc is compiled three times (conv_isa_scalar.cpp, conv_isa_avx2.cpp,
+// conv_isa_avx512.cpp), each under its own `#pragma GCC target`, into a table of function pointers;
+// conv_isa() returns the table for this CPU (cpu_simd.h's detection, DETSEG_CPU_SIMD can lower it).
+// Everything in those files has internal linkage except the table getter, so no inline function
+// compiled for AVX-512 can be picked by the linker for a caller on another CPU.
+//
+// Packed operand layouts (the GEMM driver in conv_gemm.cpp allocates, the packers fill):
+//  * A block (mc x kc of op(A)): ceil(mc / MR) panels, panel p = rows [p*MR, p*MR + MR) stored as kc
+//    groups of MR floats (k-major); rows past mc are zero.
+//  * B block (kc x nc of op(B)): ceil(nc / NR) panels, panel q = columns [q*NR, q*NR + NR) stored as
+//    kc groups of NR floats; columns past nc are zero.
+// Panels are 64-byte aligned (MR*kc and NR*kc floats are multiples of 16 for the kc values used).
+#pragma once
+
+#include <cstdint>
+
+namespace detseg {
+namespace cpu {
+namespace conv {
+
+// A strided, shifted view used as an implicit im2col matrix.
+//   rows r = chan * ntaps + tap (chan in [0, channels), tap in [0, ntaps))
+//   cols j = oy * grid_w + ox (a grid of grid_h x grid_w points)
+//   value(r, j) = src[chan * plane + iy * src_w + ix] with iy = oy * sy + tap_dy[tap],
+//                 ix = ox * sx + tap_dx[tap], and 0 when (iy, ix) is outside src_h x src_w.
+// The forward convolution's im2col is this with taps (ky*dh - ph, kx*dw - pw) and strides (sh, sw);
+// the data gradient uses it with stride 1 and the taps of one phase (conv2d.cpp).
+struct ShiftView {
+  const float* src;
+  int64_t channels;
+  int64_t plane;  // floats between channels of src
+  int64_t src_h, src_w;
+  int64_t grid_h, grid_w;
+  int64_t sy, sx;
+  int ntaps;
+  const int64_t* tap_dy;
+  const int64_t* tap_dx;
+};
+
+// Depthwise geometry of one (input plane, output plane) pair.
+struct DwGeom {
+  int64_t H, W, Ho, Wo;
+  int64_t kh, kw, sh, sw, ph, pw, dh, dw;
+};
+
+struct IsaTable {
+  const char* name;
+  int mr, nr;              // micro-tile
+  int64_t kc, nc;          // cache blocking: K block (<= KC of the table) and N block (multiple of nr)
+  // C[mr x nr] (ldc) = (accumulate ? C : bias or 0) + A_panel * B_panel over kc; bias: null or one value
+  // per row (used only without accumulate).
+  using Ukernel = void (*)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
+                           const float* bias);
+  Ukernel ukernel;
+  // The same for only the first edge0 (edge1) rows of an A panel: the last panel when M % mr is small.
+  int edge0;
+  Ukernel ukernel_edge0;
+  int edge1;
+  Ukernel ukernel_edge1;
+  // Dense row-major matrices: op(A)[i][k] = trans ? A[k*lda + i] : A[i*lda + k], scaled by alpha.
+  void (*pack_a)(const float* A, int64_t lda, bool trans, float alpha, int64_t i0, int64_t k0, int64_t mc,
+                 int64_t kc, float* dst);
+  void (*pack_b)(const float* B, int64_t ldb, bool trans, int64_t k0, int64_t j0, int64_t kc, int64_t nc,
+                 float* dst);
+  // B = the ShiftView matrix (rows k, cols j), and B = its transpose (rows j = grid points, cols k).
+  void (*pack_b_shift)(const ShiftView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
+  void (*pack_b_shift_t)(const ShiftView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
+  // Depthwise forward of one plane: out[Ho x Wo] = bias + sum over taps of w[ky][kx] * x (zero pad).
+  void (*dw_forward_plane)(const DwGeom& g, const float* x, const float* w, float bias, float* out);
+  // Depthwise weight gradient of one plane pair, added in a fixed order: gw[ky][kx] += sum dy * x.
+  void (*dw_weight_plane)(const DwGeom& g, const float* x, const float* dy, double* gw);
+};
+
+const IsaTable& conv_isa();
+
+// The three tables (each file defines one); conv_isa() picks.
+const IsaTable& conv_isa_scalar();
+const IsaTable& conv_isa_avx2();
+const IsaTable& conv_isa_avx512();
+
+}  // namespace conv
+}  // namespace cpu
+}  // namespace detseg
