@@ -67,7 +67,7 @@ public final class Images {
    * and B and alpha is dropped (not composited), as the reference decoders (jpeg-js, pngjs) do;
    * 16-bit samples keep their high byte; palettes are expanded.
    */
-  static byte[] rgbBytes(BufferedImage img) {
+  public static byte[] rgbBytes(BufferedImage img) {
     int w = img.getWidth();
     int h = img.getHeight();
     byte[] out = new byte[Math.multiplyExact(Math.multiplyExact(w, h), 3)];

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * face-api's SsdMobilenetv1 face detector (MODELS.md §2): MobileNetV1 backbone of depthwise-separable
@@ -118,14 +119,22 @@ public final class SsdMobilenetV1 implements FaceDetector {
   }
 
   Outputs forward(Tensor input) {
+    return forward(input, (name, t) -> { });
+  }
+
+  /** The forward pass, showing each layer's output (NCHW) to {@code layers} under face-api's layer names. */
+  Outputs forward(Tensor input, BiConsumer<String, Tensor> layers) {
     try (Scope s = Scope.open()) {
       Tensor x = TfLayers.relu6(TfLayers.convSame(input, pwWeight[0], pwBias[0], 2, 1));
+      layers.accept("mobilenetv1/conv_0", x);
       Tensor conv11 = null;
       for (int i = 1; i <= 13; i++) {
         int stride = contains(DEPTHWISE_STRIDE_2, i) ? 2 : 1;
         Tensor d = TfLayers.convSame(x, dw[i][0], null, stride, (int) x.size(1));
         d = TfLayers.relu6(TfLayers.batchNorm(d, dw[i][1], dw[i][2], dw[i][3], dw[i][4], BN_EPS));
+        layers.accept("mobilenetv1/conv_" + i + "/depthwise_conv", d);
         x = TfLayers.relu6(TfLayers.convSame(d, pwWeight[i], pwBias[i], 1, 1));
+        layers.accept("mobilenetv1/conv_" + i + "/pointwise_conv", x);
         if (i == 11) {
           conv11 = x;
         }
@@ -137,6 +146,7 @@ public final class SsdMobilenetV1 implements FaceDetector {
       for (int i = 0; i < 8; i++) {
         int stride = i % 2 == 1 ? 2 : 1;
         y = TfLayers.relu6(TfLayers.convSame(y, extraWeight[i], extraBias[i], stride, 1));
+        layers.accept("prediction_layer/conv_" + i, y);
         if (i % 2 == 1) {
           maps[2 + i / 2] = y;
         }
@@ -144,16 +154,19 @@ public final class SsdMobilenetV1 implements FaceDetector {
       List<Tensor> boxes = new ArrayList<>();
       List<Tensor> classes = new ArrayList<>();
       for (int i = 0; i < 6; i++) {
-        boxes.add(predict(maps[i], boxWeight[i], boxBias[i], 4));
-        classes.add(predict(maps[i], classWeight[i], classBias[i], 3));
+        String p = "prediction_layer/box_predictor_" + i;
+        boxes.add(predict(maps[i], boxWeight[i], boxBias[i], 4, p + "/box_encoding_predictor", layers));
+        classes.add(predict(maps[i], classWeight[i], classBias[i], 3, p + "/class_predictor", layers));
       }
       return new Outputs(s.keep(Concat.cat(boxes, 1)), s.keep(Concat.cat(classes, 1)));
     }
   }
 
   /** 1×1 conv, then NCHW [1, A·k, h, w] → [1, h·w·A, k]: anchor index (row · w + col) · A + a. */
-  private static Tensor predict(Tensor map, Tensor weight, Tensor bias, int k) {
+  private static Tensor predict(Tensor map, Tensor weight, Tensor bias, int k, String name,
+      BiConsumer<String, Tensor> layers) {
     Tensor p = TfLayers.convSame(map, weight, bias, 1, 1);
+    layers.accept(name, p);
     Tensor nhwc = Views.permute(p, 0, 2, 3, 1);
     return nhwc.reshape(1, nhwc.numel() / k, k);
   }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.BiConsumer;
 
 /**
  * face-api's TinyFaceDetector (MODELS.md §3): a Tiny-YOLOv2 of separable convolutions with leaky ReLU
@@ -94,17 +95,27 @@ public final class TinyFaceDetector implements FaceDetector {
 
   /** The output grid [1, S, S, 25]: per cell 5 anchors × (tx, ty, tw, th, objectness). */
   Tensor forward(Tensor input) {
+    return forward(input, (name, t) -> { });
+  }
+
+  /** The forward pass, showing each layer's output (NCHW) to {@code layers} under face-api's layer names. */
+  Tensor forward(Tensor input, BiConsumer<String, Tensor> layers) {
     try (Scope s = Scope.open()) {
       Tensor x = TfLayers.leaky(TfLayers.convValid(input, conv0Weight, conv0Bias, 1));
+      layers.accept("conv0", x);
       x = TfLayers.maxPoolSame(x, 2, 2);
+      layers.accept("maxpool_0", x);
       for (int i = 1; i <= 5; i++) {
         // Separable block: zero pad 1, depthwise 3×3 valid, pointwise 1×1 + bias, leaky.
         Tensor d = io.detseg.ops.Conv.conv2d(x, depthwise[i], null, new int[] {1, 1}, new int[] {1, 1},
             new int[] {1, 1}, (int) x.size(1));
         x = TfLayers.leaky(TfLayers.convValid(d, pointwise[i], bias[i], 1));
+        layers.accept("conv" + i, x);
         x = TfLayers.maxPoolSame(x, 2, i == 5 ? 1 : 2);
+        layers.accept("maxpool_" + i, x);
       }
       Tensor out = TfLayers.convValid(x, conv8Weight, conv8Bias, 1);
+      layers.accept("conv8", out);
       return s.keep(Views.permute(out, 0, 2, 3, 1));
     }
   }
