@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The `detseg` command line. */
 @Command(name = "detseg", mixinStandardHelpOptions = true, version = "detseg 0.1.0",
     description = "Hand-written CUDA and CPU kernels for detection and segmentation.",
-    subcommands = {DevicesCommand.class, OpCommand.class, SelfCheckCommand.class, BenchCommand.class})
+    subcommands = {DevicesCommand.class, OpCommand.class, SelfCheckCommand.class, DetectCommand.class, ModelsCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
   @CommandLine.Spec
   CommandLine.Model.CommandSpec spec;
