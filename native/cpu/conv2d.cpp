@@ -320,6 +320,83 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
 
 // ---- weight gradient --------------------------------------------------------------------------------------
 
+namespace {
+
+// Weight gradient of a general conv2d: dW^T-ordered product C[co][tap*cig + c] = sum over pixels of
+// dy[co][p] * x[c][p shifted by tap]. dy and x are transposed to channels-last once per band of output
+// rows, so both GEMM operands pack with contiguous copies (the im2col^T of x would otherwise be
+// transposed once per tap: 9x the data for 3x3). The bands (over all images) are dealt to kParts
+// partial sums by index and the partials are added in order: the result does not depend on the
+// thread count, and with two threads the parts run with no synchronisation at all.
+constexpr int kParts = 2;
+// Up to this many output channels per group the channels-last path wins (measured, 2 cores: 3x3
+// 64->64 at 256x256 235 vs 197 GFLOP/s); wider layers keep the transposing packer (256->256 at 64x64:
+// 298 vs 280), where each packed element feeds more rows of A.
+constexpr int64_t kChannelsLastMaxRows = 64;
+
+void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float* dy, const std::vector<int64_t>& ty,
+                               const std::vector<int64_t>& tx, float* dweight) {
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  const int64_t taps = g.kh * g.kw, Nw = taps * cig, P = g.h_out * g.w_out, in_plane = g.h * g.w;
+  const int64_t min_dy = *std::min_element(ty.begin(), ty.end()), max_dy = *std::max_element(ty.begin(), ty.end());
+  // Bands of ~4096 output points (at least ~256K floats of transposed dy for thin layers): enough K per
+  // GEMM call that the C block's reloads between calls stay cheap.
+  const int64_t band_points = std::max<int64_t>(4096, (int64_t(1) << 18) / std::max<int64_t>(1, cog));
+  // ... and at least kParts bands in all, so every part has work
+  const int64_t per_image = (kParts + g.n - 1) / g.n;
+  const int64_t band_rows = std::max<int64_t>(
+      1, std::min<int64_t>({g.h_out, band_points / g.w_out, (g.h_out + per_image - 1) / per_image}));
+  const int64_t bpi = (g.h_out + band_rows - 1) / band_rows, total = g.n * bpi;
+  const int64_t items = g.groups * kParts;
+  std::vector<float> parts((size_t)(items * cog * Nw));
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t gr = item / kParts, part = item - gr * kParts;
+    float* c = parts.data() + item * cog * Nw;
+    std::vector<float> dyt, xt;
+    std::vector<int64_t> tdy(taps);
+    bool first = true;
+    for (int64_t bidx = part; bidx < total; bidx += kParts) {
+      const int64_t n = bidx / bpi, bi = bidx - n * bpi;
+      const int64_t oy0 = bi * band_rows, oy1 = std::min(g.h_out, oy0 + band_rows);
+      const int64_t pixels = (oy1 - oy0) * g.w_out;
+      const int64_t r0 = std::max<int64_t>(0, oy0 * g.stride_h + min_dy);
+      const int64_t r1 = std::min<int64_t>(g.h, (oy1 - 1) * g.stride_h + max_dy + 1);
+      const int64_t rows = std::max<int64_t>(0, r1 - r0);
+      dyt.resize((size_t)(pixels * cog));
+      xt.resize((size_t)std::max<int64_t>(1, rows * g.w * cig));
+      const auto tr = conv::conv_isa().transpose;
+      tr(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, cog, pixels, P, dyt.data(), cog);
+      if (rows > 0) tr(x + (n * g.c_in + gr * cig) * in_plane + r0 * g.w, cig, rows * g.w, in_plane, xt.data(), cig);
+      for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h - r0;  // rows relative to the band
+      conv::TapView v{xt.data(), cig, rows, g.w, g.w_out, g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()};
+      struct TapPackB final : conv::BPacker {
+        conv::TapView v;
+        explicit TapPackB(const conv::TapView& view) : v(view) {}
+        void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+          conv::conv_isa().pack_b_taps(v, k0, j0, kc, nc, dst);
+        }
+      } b(v);
+      conv::DensePackA a(dyt.data(), cog, true);  // op(A)[co][p] = dyt[p][co]
+      conv::gemm(cog, Nw, pixels, a, b, c, Nw, !first, 1);
+      first = false;
+    }
+    if (first) std::fill(c, c + cog * Nw, 0.0f);  // no band for this part
+  }
+  // dW[gr*cog + co][c][tap] = sum of the parts (in order) at [co][tap*cig + c]
+  for (int64_t gr = 0; gr < g.groups; ++gr)
+    for (int64_t co = 0; co < cog; ++co)
+      for (int64_t t = 0; t < taps; ++t)
+        for (int64_t ci = 0; ci < cig; ++ci) {
+          float sum = 0.0f;
+          for (int p = 0; p < kParts; ++p) sum += parts[((gr * kParts + p) * cog + co) * Nw + t * cig + ci];
+          dweight[((gr * cog + co) * cig + ci) * taps + t] = sum;
+        }
+}
+
+}  // namespace
+
 void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight) {
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
   const int64_t K = cig * g.kh * g.kw, P = g.h_out * g.w_out;
@@ -342,22 +419,32 @@ void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float
   }
   std::vector<int64_t> ty, tx;
   forward_taps(g, ty, tx);
-  const bool pointwise = is_pointwise(g);
-  // Groups are independent; batches accumulate into the same dW in order.
+  if (is_pointwise(g)) {
+    // Groups are independent; batches accumulate into the same dW in order.
+    for_items(g.groups, cog, K, P * g.n, [&](int64_t gr, int threads) {
+      float* dwg = dweight + gr * cog * K;
+      for (int64_t n = 0; n < g.n; ++n) {
+        conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P, P, false);
+        conv::DensePackB b(x + (n * g.c_in + gr * cig) * in_plane, P, true);
+        conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
+      }
+    });
+    return;
+  }
+  if (cog <= kChannelsLastMaxRows) {
+    weight_grad_channels_last(g, x, dy, ty, tx, dweight);
+    return;
+  }
+  // Wide layers: dW[Cout/g x K] += dY[Cout/g x P] * col^T[P x K] with the transposing im2col packer;
+  // groups are independent, batches accumulate in order.
   for_items(g.groups, cog, K, P * g.n, [&](int64_t gr, int threads) {
     float* dwg = dweight + gr * cog * K;
     for (int64_t n = 0; n < g.n; ++n) {
-      const float* xg = x + (n * g.c_in + gr * cig) * in_plane;
       conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P, P, false);
-      if (pointwise) {
-        conv::DensePackB b(xg, P, true);
-        conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
-      } else {
-        ShiftView v{xg, cig, in_plane, g.h, g.w, g.h_out, g.w_out, g.stride_h, g.stride_w, (int)(g.kh * g.kw),
-                    ty.data(), tx.data()};
-        ShiftPackBT b(v);
-        conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
-      }
+      ShiftView v{x + (n * g.c_in + gr * cig) * in_plane, cig, in_plane, g.h, g.w, g.h_out, g.w_out, g.stride_h,
+                  g.stride_w, (int)(g.kh * g.kw), ty.data(), tx.data()};
+      ShiftPackBT b(v);
+      conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
     }
   });
 }

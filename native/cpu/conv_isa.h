@@ -39,6 +39,21 @@ struct ShiftView {
   const int64_t* tap_dx;
 };
 
+// A channels-last source seen as the transposed im2col of a weight gradient:
+//   rows k = grid points (oy, ox) of a grid_w-wide grid, columns j = tap * channels + c,
+//   value = src[(iy * src_w + ix) * channels + c] with iy = oy * sy + tap_dy[tap],
+//   ix = ox * sx + tap_dx[tap], 0 outside src_h x src_w.
+struct TapView {
+  const float* src;
+  int64_t channels;
+  int64_t src_h, src_w;
+  int64_t grid_w;
+  int64_t sy, sx;
+  int ntaps;
+  const int64_t* tap_dy;
+  const int64_t* tap_dx;
+};
+
 // Depthwise geometry of one (input plane, output plane) pair.
 struct DwGeom {
   int64_t H, W, Ho, Wo;
@@ -67,6 +82,10 @@ struct IsaTable {
   // B = the ShiftView matrix (rows k, cols j), and B = its transpose (rows j = grid points, cols k).
   void (*pack_b_shift)(const ShiftView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
   void (*pack_b_shift_t)(const ShiftView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
+  // B = the TapView matrix (rows = grid points).
+  void (*pack_b_taps)(const TapView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
+  // dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols.
+  void (*transpose)(const float* src, int64_t rows, int64_t cols, int64_t ld_src, float* dst, int64_t ld_dst);
   // Depthwise forward of one plane: out[Ho x Wo] = bias + sum over taps of w[ky][kx] * x (zero pad).
   void (*dw_forward_plane)(const DwGeom& g, const float* x, const float* w, float bias, float* out);
   // Depthwise weight gradient of one plane pair, added in a fixed order: gw[ky][kx] += sum dy * x.
