@@ -5,7 +5,12 @@
 #include "detseg/box_math.cuh"
 #include "detseg/kernel_api.cuh"
 
-#define DS_BOXES_GIOU_TILE 32  // columns of boxes2 per shared-memory tile
+struct ds_boxes_giou_pair {
+  __device__ __forceinline__ float operator()(const DsBox& a, float area_a, float x1, float y1, float x2, float y2,
+                                              float area_b) const {
+    return ds_box_giou(a.x1, a.y1, a.x2, a.y2, area_a, x1, y1, x2, y2, area_b);
+  }
+};
 
 // ---- area ---------------------------------------------------------------------------------------------
 // Bound: memory (16 B read, 4 B written per box; 3 flops). Block 256, 1-D grid-stride, one box per thread.
@@ -41,37 +46,7 @@ DS_EXPORT_KERNEL(ds_boxes_area_backward_f32)
 // 128 contiguous bytes of a row; both grid dimensions grid-stride (grid.y capped at 65535).
 extern "C" __global__ void ds_boxes_giou_f32(const float* __restrict__ boxes1, int n, const float* __restrict__ boxes2,
                                              int m, float* __restrict__ out) {
-  DS_SHARED(float, s_x1, DS_BOXES_GIOU_TILE);
-  DS_SHARED(float, s_y1, DS_BOXES_GIOU_TILE);
-  DS_SHARED(float, s_x2, DS_BOXES_GIOU_TILE);
-  DS_SHARED(float, s_y2, DS_BOXES_GIOU_TILE);
-  DS_SHARED(float, s_area, DS_BOXES_GIOU_TILE);
-  const int nthreads = blockDim.x * blockDim.y;
-  const int flat = threadIdx.y * blockDim.x + threadIdx.x;
-  const bool al1 = ds_boxes_aligned16(boxes1), al2 = ds_boxes_aligned16(boxes2);
-  const long long row_stride = (long long)gridDim.y * blockDim.y;
-  for (long long j0 = (long long)blockIdx.x * DS_BOXES_GIOU_TILE; j0 < m;
-       j0 += (long long)gridDim.x * DS_BOXES_GIOU_TILE) {
-    const int tile = (m - j0) < DS_BOXES_GIOU_TILE ? (int)(m - j0) : DS_BOXES_GIOU_TILE;
-    for (int t = flat; t < tile; t += nthreads) {
-      const DsBox b = ds_boxes_load(boxes2, j0 + t, al2);
-      s_x1[t] = b.x1;
-      s_y1[t] = b.y1;
-      s_x2[t] = b.x2;
-      s_y2[t] = b.y2;
-      s_area[t] = ds_box_area(b);
-    }
-    __syncthreads();
-    for (long long i = (long long)blockIdx.y * blockDim.y + threadIdx.y; i < n; i += row_stride) {
-      const DsBox a = ds_boxes_load(boxes1, i, al1);  // same address across the warp: broadcast
-      const float area_a = ds_box_area(a);
-      float* __restrict__ row = out + i * m + j0;  // 64-bit: n * m can exceed 2^31
-      for (int t = threadIdx.x; t < tile; t += blockDim.x) {
-        row[t] = ds_box_giou(a.x1, a.y1, a.x2, a.y2, area_a, s_x1[t], s_y1[t], s_x2[t], s_y2[t], s_area[t]);
-      }
-    }
-    __syncthreads();  // the next tile overwrites shared memory
-  }
+  ds_boxes_pairwise(boxes1, n, boxes2, m, out, ds_boxes_giou_pair());
 }
 DS_EXPORT_KERNEL(ds_boxes_giou_f32)
 

@@ -66,3 +66,47 @@ __device__ __forceinline__ T ds_boxes_block_sum(T v, T* s_warp) {
   }
   return total;
 }
+
+// Pairwise [n, m] outputs out[i * m + j] = pair(boxes1[i], boxes2[j]) (box_iou, generalized_box_iou):
+// a tile of DS_BOXES_PAIR_TILE boxes2 (with their areas) staged in shared memory serves blockDim.y rows
+// at a time; lanes of a warp write consecutive columns of one row. Both grid dimensions grid-stride.
+// Pair is a functor: float operator()(DsBox a, float area_a, x1, y1, x2, y2, area_b) of one pair.
+#define DS_BOXES_PAIR_TILE 32
+
+template <class Pair>
+__device__ __forceinline__ void ds_boxes_pairwise(const float* __restrict__ boxes1, int n,
+                                                  const float* __restrict__ boxes2, int m, float* __restrict__ out,
+                                                  Pair pair) {
+  DS_SHARED(float, s_x1, DS_BOXES_PAIR_TILE);
+  DS_SHARED(float, s_y1, DS_BOXES_PAIR_TILE);
+  DS_SHARED(float, s_x2, DS_BOXES_PAIR_TILE);
+  DS_SHARED(float, s_y2, DS_BOXES_PAIR_TILE);
+  DS_SHARED(float, s_area, DS_BOXES_PAIR_TILE);
+  const int nthreads = blockDim.x * blockDim.y;
+  const int flat = threadIdx.y * blockDim.x + threadIdx.x;
+  const bool al1 = ds_boxes_aligned16(boxes1), al2 = ds_boxes_aligned16(boxes2);
+  const long long row_stride = (long long)gridDim.y * blockDim.y;
+  for (long long j0 = (long long)blockIdx.x * DS_BOXES_PAIR_TILE; j0 < m;
+       j0 += (long long)gridDim.x * DS_BOXES_PAIR_TILE) {
+    const int tile = (m - j0) < DS_BOXES_PAIR_TILE ? (int)(m - j0) : DS_BOXES_PAIR_TILE;
+    for (int t = flat; t < tile; t += nthreads) {
+      const DsBox b = ds_boxes_load(boxes2, j0 + t, al2);
+      s_x1[t] = b.x1;
+      s_y1[t] = b.y1;
+      s_x2[t] = b.x2;
+      s_y2[t] = b.y2;
+      s_area[t] = ds_box_area(b);
+    }
+    __syncthreads();
+    for (long long i = (long long)blockIdx.y * blockDim.y + threadIdx.y; i < n; i += row_stride) {
+      const DsBox a = ds_boxes_load(boxes1, i, al1);  // same address across the warp: broadcast
+      const float area_a = ds_box_area(a);
+      float* __restrict__ row = out + i * m + j0;  // 64-bit: n * m can exceed 2^31
+      for (int t = threadIdx.x; t < tile; t += blockDim.x) {
+        row[t] = pair(a, area_a, s_x1[t], s_y1[t], s_x2[t], s_y2[t], s_area[t]);
+      }
+    }
+    __syncthreads();  // the next tile overwrites shared memory
+  }
+}
+

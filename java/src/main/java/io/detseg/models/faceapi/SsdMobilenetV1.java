@@ -7,7 +7,6 @@ import io.detseg.ops.BoxCoding;
 import io.detseg.ops.Concat;
 import io.detseg.ops.Nms;
 import io.detseg.ops.Views;
-import io.detseg.tensor.DType;
 import io.detseg.tensor.Device;
 import io.detseg.tensor.Scope;
 import io.detseg.tensor.Tensor;
@@ -98,14 +97,8 @@ public final class SsdMobilenetV1 implements FaceDetector {
 
   /** The network input: padded, resized to 512² and scaled to [-1, 1] (x / 127.5 − 1). */
   Tensor preprocess(BufferedImage image, SquareInput geometry) {
-    try (Scope s = Scope.open()) {
-      Tensor resized = geometry.resized(image, device);
-      // x / 127.5 - 1 as a per-channel affine: batch norm with mean 0, var 1, eps 0.
-      Tensor zero = Tensor.zeros(device, DType.FLOAT32, 3);
-      Tensor one = Tensor.of(device, new float[] {1, 1, 1});
-      Tensor scale = Tensor.of(device, new float[] {1 / 127.5f, 1 / 127.5f, 1 / 127.5f});
-      Tensor shift = Tensor.of(device, new float[] {-1, -1, -1});
-      return s.keep(TfLayers.batchNorm(resized, zero, one, scale, shift, 0f));
+    try (Tensor resized = geometry.resized(image, device)) {
+      return TfLayers.channelAffine(resized, new float[3], 1 / 127.5f, -1f);
     }
   }
 

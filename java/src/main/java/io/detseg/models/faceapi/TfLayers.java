@@ -74,6 +74,22 @@ final class TfLayers {
     return r.output();
   }
 
+  /** (x − subtract[c]) · multiply + add per channel: inference batch norm with var 1 and eps 0. */
+  static Tensor channelAffine(Tensor x, float[] subtract, float multiply, float add) {
+    int c = subtract.length;
+    float[] mul = new float[c];
+    float[] shift = new float[c];
+    float[] ones = new float[c];
+    java.util.Arrays.fill(mul, multiply);
+    java.util.Arrays.fill(shift, add);
+    java.util.Arrays.fill(ones, 1f);
+    Device d = x.device();
+    try (Scope s = Scope.open()) {
+      return s.keep(batchNorm(x, Tensor.of(d, subtract.clone()), Tensor.of(d, ones), Tensor.of(d, mul),
+          Tensor.of(d, shift), 0f));
+    }
+  }
+
   static Tensor relu6(Tensor x) {
     return Activations.relu6(x);
   }

@@ -83,13 +83,8 @@ public final class TinyFaceDetector implements FaceDetector {
 
   /** The network input: padded, resized to inputSize², then (x − mean) / 255 per channel. */
   Tensor preprocess(BufferedImage image, SquareInput geometry) {
-    try (Scope s = Scope.open()) {
-      Tensor resized = geometry.resized(image, device);
-      Tensor mean = Tensor.of(device, MEAN.clone());
-      Tensor one = Tensor.of(device, new float[] {1, 1, 1});
-      Tensor scale = Tensor.of(device, new float[] {1 / 255f, 1 / 255f, 1 / 255f});
-      Tensor zero = Tensor.of(device, new float[] {0, 0, 0});
-      return s.keep(TfLayers.batchNorm(resized, mean, one, scale, zero, 0f));
+    try (Tensor resized = geometry.resized(image, device)) {
+      return TfLayers.channelAffine(resized, MEAN, 1 / 255f, 0f);
     }
   }
 
