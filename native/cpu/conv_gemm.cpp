@@ -6,6 +6,7 @@
 #include <xmmintrin.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -17,15 +18,24 @@ namespace detseg {
 namespace cpu {
 namespace conv {
 
+namespace {
+const IsaTable* detected_isa() {
+  switch (detail::simd()) {
+    case detail::Simd::Avx512: return &conv_isa_avx512();
+    case detail::Simd::Avx2: return &conv_isa_avx2();
+    default: return &conv_isa_scalar();
+  }
+}
+std::atomic<const IsaTable*> g_isa{nullptr};
+}  // namespace
+
 const IsaTable& conv_isa() {
-  static const IsaTable* table = [] {
-    switch (detail::simd()) {
-      case detail::Simd::Avx512: return &conv_isa_avx512();
-      case detail::Simd::Avx2: return &conv_isa_avx2();
-      default: return &conv_isa_scalar();
-    }
-  }();
-  return *table;
+  const IsaTable* t = g_isa.load(std::memory_order_acquire);
+  if (t == nullptr) {
+    t = detected_isa();
+    g_isa.store(t, std::memory_order_release);
+  }
+  return *t;
 }
 
 namespace {
@@ -295,6 +305,15 @@ void sgemm_f32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
 }
 
 const char* conv_kernel_name() { return conv::conv_isa().name; }
+
+bool conv_force_isa(int level) {
+  const int have = (int)detail::simd();
+  if (level > have) return false;
+  const conv::IsaTable* t = level < 0 ? conv::detected_isa() : level == 2 ? &conv::conv_isa_avx512()
+                            : level == 1 ? &conv::conv_isa_avx2() : &conv::conv_isa_scalar();
+  conv::g_isa.store(t, std::memory_order_release);
+  return true;
+}
 
 }  // namespace cpu
 }  // namespace detseg

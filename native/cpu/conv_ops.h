@@ -54,5 +54,10 @@ void conv2d_backward_bias_f32(const float* dy, int64_t n, int64_t c, int64_t hw,
 // Which micro-kernel runs here, e.g. "avx512 14x32".
 const char* conv_kernel_name();
 
+// For tests: run the conv family with the kernels of level 0 (SSE2), 1 (AVX2) or 2 (AVX-512), or -1
+// for the detected level again. False (nothing changed) when this CPU lacks the level. Not for use
+// while conv calls run on other threads.
+bool conv_force_isa(int level);
+
 }  // namespace cpu
 }  // namespace detseg

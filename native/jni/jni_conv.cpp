@@ -32,6 +32,10 @@ JNIEXPORT jstring JNICALL Java_io_detseg_backend_CpuConvNative_kernelName(JNIEnv
   return env->NewStringUTF(detseg::cpu::conv_kernel_name());
 }
 
+JNIEXPORT jboolean JNICALL Java_io_detseg_backend_CpuConvNative_forceIsa(JNIEnv*, jclass, jint level) {
+  return detseg::cpu::conv_force_isa(level) ? JNI_TRUE : JNI_FALSE;
+}
+
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_sgemm(JNIEnv* env, jclass, jboolean ta, jboolean tb,
                                                                    jlong m, jlong n, jlong k, jfloat alpha, jlong a,
                                                                    jlong lda, jlong b, jlong ldb, jfloat beta,

@@ -50,8 +50,24 @@ final class CpuConvKernels implements ConvKernels {
     CpuConvNative.conv2dBackwardBias(gradOutput.address(), n, c, hw, gradBias.address());
   }
 
-  /** The CPU micro-kernel in use (for benchmarks and `detseg devices`-style reports). */
+  /** The CPU micro-kernel in use, e.g. "avx512 14x32". */
   static String kernelName() {
     return CpuConvNative.kernelName();
+  }
+
+  /**
+   * Tests only: makes the CPU conv family run the kernels of one instruction set ("scalar", "avx2",
+   * "avx512") or the detected one again ("auto"); returns false when this CPU lacks it. Not safe while
+   * conv ops run on other threads.
+   */
+  static boolean forceInstructionSetForTesting(String level) {
+    switch (level) {
+      case "scalar": return CpuConvNative.forceIsa(0);
+      case "avx2": return CpuConvNative.forceIsa(1);
+      case "avx512": return CpuConvNative.forceIsa(2);
+      case "auto": return CpuConvNative.forceIsa(-1);
+      default: throw new IllegalArgumentException("forceInstructionSetForTesting: expected scalar, avx2, avx512 or auto "
+          + "but got '" + level + "'");
+    }
   }
 }

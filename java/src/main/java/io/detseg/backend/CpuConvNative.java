@@ -13,6 +13,9 @@ final class CpuConvNative {
   /** The micro-kernel run-time dispatch chose, e.g. "avx512 14x32". */
   static native String kernelName();
 
+  /** Tests only: 0 SSE2, 1 AVX2, 2 AVX-512, -1 back to the detected level; false if this CPU lacks it. */
+  static native boolean forceIsa(int level);
+
   static native void sgemm(boolean transA, boolean transB, long m, long n, long k, float alpha, long a, long lda,
       long b, long ldb, float beta, long c, long ldc);
 
