@@ -41,10 +41,12 @@ def forward(op, inputs, params):
     if op == "sigmoid_focal_loss_fused":
         # detseg's fused op returns the loss and d loss / d inputs from one kernel: time PyTorch's
         # forward plus autograd backward for the same two results.
-        x = inputs["inputs"].detach().requires_grad_(True)
-        loss = torchvision.ops.sigmoid_focal_loss(x, inputs["targets"], alpha=float(params["alpha"]),
-                                                  gamma=float(params["gamma"]), reduction=r)
-        (grad,) = torch.autograd.grad(loss, x)
+        # The harness runs forwards under no_grad; this one needs autograd for its gradient.
+        with torch.enable_grad():
+            x = inputs["inputs"].detach().requires_grad_(True)
+            loss = torchvision.ops.sigmoid_focal_loss(x, inputs["targets"], alpha=float(params["alpha"]),
+                                                      gamma=float(params["gamma"]), reduction=r)
+            (grad,) = torch.autograd.grad(loss, x)
         return loss.detach(), grad
     if op == "dice_loss":
         assert params.get("mode") == "multiclass"

@@ -64,7 +64,7 @@ public final class TfjsWeights implements AutoCloseable {
     Map<String, Tensor> out = new LinkedHashMap<>();
     try {
       for (int g = 0; g < root.size(); g++) {
-        loadGroup(root.get(g), g, manifest.toAbsolutePath().getParent(), what, out);
+        loadGroup(root.get(g), g, manifest.toAbsolutePath().normalize().getParent(), what, out);
       }
     } catch (IOException | RuntimeException e) {
       out.values().forEach(Tensor::close);

@@ -44,6 +44,16 @@ class TfjsWeightsTest {
     }
   }
 
+  @Test
+  void aManifestReachedThroughDotDotStillFindsItsShard() throws Exception {
+    Path faceapi = SharedData.dataDir("faceapi");
+    Path viaDotDot = faceapi.resolve("..").resolve(faceapi.getFileName()).resolve(
+        "tiny_face_detector_model-weights_manifest.json");
+    try (TfjsWeights w = TfjsWeights.load(viaDotDot)) {
+      assertArrayEquals(new long[] {3, 3, 3, 16}, w.get("conv0/filters").shape());
+    }
+  }
+
   // ---- hostile and broken files ---------------------------------------------------------------
 
   private Path manifest(String weightsJson, int binBytes) throws Exception {
