@@ -14,6 +14,7 @@
 #include <algorithm>
 #include <memory>
 
+#include "box_pairwise.h"
 #include "cpu_ops.h"
 #include "cpu_simd.h"
 #include "detseg/box_math.cuh"
@@ -26,28 +27,16 @@ namespace {
 // on one core; 181 x 181 boxes take ~14 us on one core and ~10 us on two.
 constexpr int64_t kMinPerThread = 1 << 13;
 
-struct BoxesSoA {
-  const float *x1, *y1, *x2, *y2, *area;
+struct IouPair {
+  DS_CPU_INLINE_MEMBER float operator()(float ax1, float ay1, float ax2, float ay2, float area_a, float bx1, float by1,
+                                        float bx2, float by2, float area_b) const {
+    return ds_box_iou(ax1, ay1, ax2, ay2, area_a, bx1, by1, bx2, by2, area_b);
+  }
 };
 
 // out[k] for the flattened indices k in [k0, k1) of the [n, m] result.
 DS_CPU_INLINE void iou_span_body(const float* boxes1, BoxesSoA b2, int64_t m, float* out, int64_t k0, int64_t k1) {
-  int64_t i = k0 / m;
-  int64_t j = k0 - i * m;
-  int64_t k = k0;
-  while (k < k1) {
-    const float* a = boxes1 + 4 * i;
-    const float ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3];
-    const float area_a = ds_box_area(ax1, ay1, ax2, ay2);
-    const int64_t j_end = std::min(m, j + (k1 - k));
-    float* row = out + i * m;
-    for (int64_t jj = j; jj < j_end; ++jj) {
-      row[jj] = ds_box_iou(ax1, ay1, ax2, ay2, area_a, b2.x1[jj], b2.y1[jj], b2.x2[jj], b2.y2[jj], b2.area[jj]);
-    }
-    k += j_end - j;
-    ++i;
-    j = 0;
-  }
+  pairwise_span(boxes1, b2, m, out, k0, k1, IouPair());
 }
 DS_CPU_VARIANTS(void, iou_span, (const float* boxes1, BoxesSoA b2, int64_t m, float* out, int64_t k0, int64_t k1),
                 (boxes1, b2, m, out, k0, k1))
@@ -57,17 +46,8 @@ DS_CPU_VARIANTS(void, iou_span, (const float* boxes1, BoxesSoA b2, int64_t m, fl
 void box_iou_f32(const float* boxes1, int64_t n, const float* boxes2, int64_t m, float* out) {
   if (n <= 0 || m <= 0) return;
   static const auto fn = DS_CPU_PICK(iou_span);
-  std::unique_ptr<float[]> soa(new float[5 * m]);
-  float* s = soa.get();
-  BoxesSoA b2{s, s + m, s + 2 * m, s + 3 * m, s + 4 * m};
-  for (int64_t j = 0; j < m; ++j) {
-    const float* b = boxes2 + 4 * j;
-    s[j] = b[0];
-    s[m + j] = b[1];
-    s[2 * m + j] = b[2];
-    s[3 * m + j] = b[3];
-    s[4 * m + j] = ds_box_area(b[0], b[1], b[2], b[3]);
-  }
+  BoxesSoA b2;
+  std::unique_ptr<float[]> soa = to_soa(boxes2, m, &b2);
   detail::parallel_ranges(n * m, kMinPerThread, 16,
                           [&](int64_t lo, int64_t hi) { fn(boxes1, b2, m, out, lo, hi); });
 }

@@ -10,6 +10,7 @@
 #include <memory>
 #include <vector>
 
+#include "box_pairwise.h"
 #include "boxes_cpu.h"
 #include "cpu_simd.h"
 #include "detseg/box_math.cuh"
@@ -21,26 +22,6 @@ namespace {
 constexpr int64_t kElemPerThread = 1 << 15;   // boxes per thread for the per-box ops (memory bound)
 constexpr int64_t kPairsPerThread = 1 << 13;  // box pairs per thread for GIoU (about 1 ns each)
 constexpr int64_t kGradChunk = 256;           // columns per chunk of the GIoU gradient, multiple of 16
-
-struct BoxesSoA {
-  const float *x1, *y1, *x2, *y2, *area;
-};
-
-// boxes [m, 4] -> structure of arrays (x1, y1, x2, y2, area), so loops over j are unit-stride.
-std::unique_ptr<float[]> to_soa(const float* boxes, int64_t m, BoxesSoA* soa) {
-  std::unique_ptr<float[]> buf(new float[5 * std::max<int64_t>(m, 1)]);
-  float* s = buf.get();
-  for (int64_t j = 0; j < m; ++j) {
-    const float* b = boxes + 4 * j;
-    s[j] = b[0];
-    s[m + j] = b[1];
-    s[2 * m + j] = b[2];
-    s[3 * m + j] = b[3];
-    s[4 * m + j] = ds_box_area(b[0], b[1], b[2], b[3]);
-  }
-  *soa = BoxesSoA{s, s + m, s + 2 * m, s + 3 * m, s + 4 * m};
-  return buf;
-}
 
 // ---- area ---------------------------------------------------------------------------------------
 DS_CPU_INLINE void area_body(const float* boxes, float* out, int64_t lo, int64_t hi) {
@@ -67,23 +48,15 @@ DS_CPU_VARIANTS(void, area_backward, (const float* grad, const float* boxes, flo
 
 // ---- GIoU ---------------------------------------------------------------------------------------
 // out[k] for the flattened indices k in [k0, k1) of the [n, m] result (as box_iou.cpp).
-DS_CPU_INLINE void giou_span_body(const float* boxes1, BoxesSoA b2, int64_t m, float* out, int64_t k0, int64_t k1) {
-  int64_t i = k0 / m;
-  int64_t j = k0 - i * m;
-  int64_t k = k0;
-  while (k < k1) {
-    const float* a = boxes1 + 4 * i;
-    const float ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3];
-    const float area_a = ds_box_area(ax1, ay1, ax2, ay2);
-    const int64_t j_end = std::min(m, j + (k1 - k));
-    float* row = out + i * m;
-    for (int64_t jj = j; jj < j_end; ++jj) {
-      row[jj] = ds_box_giou(ax1, ay1, ax2, ay2, area_a, b2.x1[jj], b2.y1[jj], b2.x2[jj], b2.y2[jj], b2.area[jj]);
-    }
-    k += j_end - j;
-    ++i;
-    j = 0;
+struct GiouPair {
+  DS_CPU_INLINE_MEMBER float operator()(float ax1, float ay1, float ax2, float ay2, float area_a, float bx1, float by1,
+                                        float bx2, float by2, float area_b) const {
+    return ds_box_giou(ax1, ay1, ax2, ay2, area_a, bx1, by1, bx2, by2, area_b);
   }
+};
+
+DS_CPU_INLINE void giou_span_body(const float* boxes1, BoxesSoA b2, int64_t m, float* out, int64_t k0, int64_t k1) {
+  pairwise_span(boxes1, b2, m, out, k0, k1, GiouPair());
 }
 DS_CPU_VARIANTS(void, giou_span, (const float* boxes1, BoxesSoA b2, int64_t m, float* out, int64_t k0, int64_t k1),
                 (boxes1, b2, m, out, k0, k1))
