@@ -108,6 +108,10 @@ def main():
         conv("depthwise_5x3_s1_nobias", (1, 3, 9, 20), (3, 1, 5, 3), pads=(2, 1, 2, 1), groups=3, bias=False,
              seed=8),
         conv("pointwise", (2, 7, 5, 6), (13, 7, 1, 1), seed=9),
+        # wide stride-1 depthwise planes: several 4-chunk groups and a partial tail in the column plan,
+        # and a plane too wide for the plan (1x7 taps over 2400 columns), which takes the general loop
+        conv("depthwise_wide_d2", (1, 3, 6, 83), (3, 1, 3, 3), pads=(1, 2, 1, 2), dilation=(1, 2), groups=3, seed=40),
+        conv("depthwise_1x7_wide_fallback", (1, 2, 2, 2400), (2, 1, 1, 7), pads=(0, 3, 0, 3), groups=2, seed=41),
         conv("pointwise_grouped", (1, 6, 4, 7), (9, 2, 1, 1), groups=3, seed=10),
         conv("maps_1x1", (3, 17, 1, 1), (3, 17, 1, 1), seed=11),
         conv("maps_1x1_k3_pad1", (2, 4, 1, 1), (5, 4, 3, 3), pads=(1, 1, 1, 1), seed=12),

@@ -41,6 +41,10 @@ class CpuConvIsaTest {
           new int[] {2}, 4, null), false);
       check("depthwise", ConvParams.padded("conv2d", new int[] {1}, new int[] {1, 1, 1, 1}, new int[] {1}, 5, null),
           false);
+      check("depthwise_wide_d2", ConvParams.padded("conv2d", new int[] {1}, new int[] {1, 2, 1, 2}, new int[] {1, 2},
+          3, null), false);
+      check("depthwise_1x7_wide_fallback", ConvParams.padded("conv2d", new int[] {1}, new int[] {0, 3, 0, 3},
+          new int[] {1}, 2, null), false);
       check("pointwise", ConvParams.defaults(), false);
       check("t_basic_s2_op1", ConvParams.transposed("conv_transpose2d", new int[] {2}, new int[] {1}, new int[] {1}, 1,
           new int[] {1}), true);
