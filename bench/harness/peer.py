@@ -32,6 +32,25 @@ import sys
 import time
 
 INSTALL = "apt-get install python3-torch python3-torchvision"
+BLAS_INSTALL = "apt-get install libopenblas0-openmp (bench/install-peer-deps.sh does it)"
+
+
+def loaded_blas():
+    """The BLAS torch's libblas.so.3 resolved to in this process (Debian picks it by alternatives):
+    torch runs matmul, linear and its transposed convolution (no oneDNN path) on it."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            paths = {line.split()[-1] for line in f if "/" in line}
+    except OSError:
+        return "unknown"
+    for path in sorted(paths):
+        name = os.path.basename(path)
+        if "openblas" in path:
+            return "OpenBLAS (%s)" % os.path.realpath(path)
+        if name.startswith("libblas.so") or name.startswith("libmkl"):
+            real = os.path.realpath(path)
+            return ("OpenBLAS (%s)" % real) if "openblas" in real else ("reference BLAS (%s)" % real)
+    return "unknown"
 
 
 def import_torch():
@@ -158,8 +177,14 @@ def main():
     ap.add_argument("--peer-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peer"))
     args = ap.parse_args()
     torch, torchvision = import_torch()
+    blas = loaded_blas()
     if args.check:
-        print("peer: torch %s, torchvision %s" % (torch.__version__, torchvision.__version__))
+        print("peer: torch %s, torchvision %s, BLAS %s" % (torch.__version__, torchvision.__version__, blas))
+        if not blas.startswith("OpenBLAS"):
+            # The reference BLAS runs torch's matmul and transposed convolution ~50x slower than any
+            # tuned BLAS: ratios against it would flatter detseg. Refuse rather than publish them.
+            sys.stderr.write("peer.py: torch's BLAS is %s, not OpenBLAS. Install: %s\n" % (blas, BLAS_INSTALL))
+            return 2
         return 0
     for req in ("cases", "inputs", "out", "threads"):
         if getattr(args, req) is None:
@@ -173,6 +198,7 @@ def main():
     report = {
         "torch": torch.__version__,
         "torchvision": torchvision.__version__,
+        "blas": blas,
         "threads": torch.get_num_threads(),
         "cuda": torch.cuda.get_device_name(0) if use_cuda else (
             "off (--cuda off)" if args.cuda == "off" else "not available to torch"),

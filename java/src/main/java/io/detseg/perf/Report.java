@@ -202,7 +202,9 @@ public final class Report {
     }
     if (peer != null) {
       b.append("| peer | PyTorch ").append(peer.path("torch").asText("?")).append(", torchvision ")
-          .append(peer.path("torchvision").asText("?")).append(", ").append(peer.path("threads").asText("?"))
+          .append(peer.path("torchvision").asText("?")).append(", BLAS: ")
+          .append(ResultsWriter.md(peer.path("blas").asText("not recorded"))).append(", ")
+          .append(peer.path("threads").asText("?"))
           .append(" threads (torch.set_num_threads); CUDA: ").append(ResultsWriter.md(peer.path("cuda").asText("?")))
           .append(" |\n");
     }
