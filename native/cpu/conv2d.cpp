@@ -478,15 +478,31 @@ void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float
   std::vector<int64_t> ty, tx;
   forward_taps(g, ty, tx);
   if (is_pointwise(g)) {
-    // Groups are independent; batches accumulate into the same dW in order.
-    for_items(g.groups, cog, K, P * g.n, [&](int64_t gr, int threads) {
-      float* dwg = dweight + gr * cog * K;
+    // dW[Cout/g x Cin/g] = sum over pixels of dY * X^T: a short, wide product (K = pixels is the long
+    // side). Each image's pixels are cut into kParts halves, part p summing its half of every image in
+    // order, and the parts are added in order: two threads each read half of dY and X once and
+    // share nothing (one GEMM threaded inside streamed all of dY through both cores; 1x1 256->256
+    // at 64x64: 2.6 -> ~1.9 ms). The cut does not depend on the thread count, nor do the bits.
+    const int64_t items = g.groups * kParts;
+    std::vector<float> parts((size_t)(items * cog * K));
+    for_items(items, cog, K, P * g.n / kParts, [&](int64_t item, int threads) {
+      const int64_t gr = item / kParts, part = item - gr * kParts;
+      const int64_t p0 = P * part / kParts, p1 = P * (part + 1) / kParts;
+      float* c = parts.data() + item * cog * K;
       for (int64_t n = 0; n < g.n; ++n) {
-        conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P, P, false);
-        conv::DensePackB b(x + (n * g.c_in + gr * cig) * in_plane, P, true);
-        conv::gemm(cog, K, P, a, b, dwg, K, n > 0, threads);
+        conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P + p0, P, false);
+        conv::DensePackB b(x + (n * g.c_in + gr * cig) * in_plane + p0, P, true);
+        conv::gemm(cog, K, p1 - p0, a, b, c, K, n > 0, threads);
       }
     });
+    for (int64_t gr = 0; gr < g.groups; ++gr) {
+      float* dwg = dweight + gr * cog * K;
+      for (int64_t i = 0; i < cog * K; ++i) {
+        float sum = 0.0f;
+        for (int p = 0; p < kParts; ++p) sum += parts[(size_t)((gr * kParts + p) * cog * K + i)];
+        dwg[i] = sum;
+      }
+    }
     return;
   }
   if (cog <= kChannelsLastMaxRows) {
