@@ -48,7 +48,8 @@ struct ShiftPackBT final : BPacker {
   }
 };
 
-// A grow-only per-thread scratch area (the strided data gradient's phase results).
+// A grow-only per-thread scratch area (the strided data gradient's phase results, the weight gradient's
+// channels-last bands).
 struct Scratch {
   std::vector<float> v;
   float* get(size_t n) {
@@ -57,6 +58,7 @@ struct Scratch {
   }
 };
 thread_local Scratch tl_scratch;
+thread_local Scratch tl_scratch2;
 thread_local Scratch tl_phase_weights;  // the data gradient's per-phase weight matrices (calling thread)
 
 // Runs f(item, threads) for items [0, n): in parallel over items (one thread each) when they are
@@ -412,7 +414,6 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
   for (int64_t item = 0; item < items; ++item) {
     const int64_t gr = item / kParts, part = item - gr * kParts;
     float* c = parts.data() + item * cog * Nw;
-    std::vector<float> dyt, xt;
     std::vector<int64_t> tdy(taps);
     bool first = true;
     for (int64_t bidx = part; bidx < total; bidx += kParts) {
@@ -422,13 +423,15 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
       const int64_t r0 = std::max<int64_t>(0, oy0 * g.stride_h + min_dy);
       const int64_t r1 = std::min<int64_t>(g.h, (oy1 - 1) * g.stride_h + max_dy + 1);
       const int64_t rows = std::max<int64_t>(0, r1 - r0);
-      dyt.resize((size_t)(pixels * cog));
-      xt.resize((size_t)std::max<int64_t>(1, rows * g.w * cig));
+      // per-thread grow-only buffers: a vector per band (~1 MiB each) was unmapped and faulted in again
+      // on every call
+      float* dyt = tl_scratch.get((size_t)(pixels * cog));
+      float* xt = tl_scratch2.get((size_t)std::max<int64_t>(1, rows * g.w * cig));
       const auto tr = conv::conv_isa().transpose;
-      tr(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, cog, pixels, P, dyt.data(), cog);
-      if (rows > 0) tr(x + (n * g.c_in + gr * cig) * in_plane + r0 * g.w, cig, rows * g.w, in_plane, xt.data(), cig);
+      tr(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, cog, pixels, P, dyt, cog);
+      if (rows > 0) tr(x + (n * g.c_in + gr * cig) * in_plane + r0 * g.w, cig, rows * g.w, in_plane, xt, cig);
       for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h - r0;  // rows relative to the band
-      conv::TapView v{xt.data(), cig, rows, g.w, g.w_out, g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()};
+      conv::TapView v{xt, cig, rows, g.w, g.w_out, g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()};
       struct TapPackB final : conv::BPacker {
         conv::TapView v;
         explicit TapPackB(const conv::TapView& view) : v(view) {}
@@ -436,7 +439,7 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
           conv::conv_isa().pack_b_taps(v, k0, j0, kc, nc, dst);
         }
       } b(v);
-      conv::DensePackA a(dyt.data(), cog, true);  // op(A)[co][p] = dyt[p][co]
+      conv::DensePackA a(dyt, cog, true);  // op(A)[co][p] = dyt[p][co]
       conv::gemm(cog, Nw, pixels, a, b, c, Nw, !first, 1);
       first = false;
     }

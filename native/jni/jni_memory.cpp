@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "host_blocks.h"
 #include "jni_util.h"
 
 using detseg_jni::array_window_ok;
@@ -47,14 +48,18 @@ JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM*, void*) {
 JNIEXPORT jlong JNICALL Java_io_detseg_nativelib_NativeMemory_allocate0(JNIEnv*, jclass, jlong bytes,
                                                                          jint alignment) {
   if (bytes <= 0 || alignment <= 0) return 0;
-  size_t a = static_cast<size_t>(alignment);
-  size_t rounded = (static_cast<size_t>(bytes) + a - 1) / a * a;  // aligned_alloc wants a multiple
-  return reinterpret_cast<jlong>(std::aligned_alloc(a, rounded));
+  return reinterpret_cast<jlong>(detseg::host::allocate(static_cast<size_t>(bytes), static_cast<size_t>(alignment)));
 }
 
 JNIEXPORT void JNICALL Java_io_detseg_nativelib_NativeMemory_free(JNIEnv*, jclass, jlong address) {
-  std::free(to_ptr(address));
+  detseg::host::release(to_ptr(address));
 }
+
+JNIEXPORT jlong JNICALL Java_io_detseg_nativelib_NativeMemory_cachedBytes(JNIEnv*, jclass) {
+  return static_cast<jlong>(detseg::host::cached_bytes());
+}
+
+JNIEXPORT void JNICALL Java_io_detseg_nativelib_NativeMemory_trimCache(JNIEnv*, jclass) { detseg::host::trim(); }
 
 JNIEXPORT void JNICALL Java_io_detseg_nativelib_NativeMemory_copy(JNIEnv*, jclass, jlong src, jlong dst,
                                                                    jlong bytes) {

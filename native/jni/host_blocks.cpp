@@ -1,0 +1,101 @@
+// Host memory for tensors (host_blocks.h).
+#include "host_blocks.h"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <mutex>
+#include <unordered_map>
+
+namespace detseg {
+namespace host {
+namespace {
+
+constexpr size_t kGranule = size_t(64) << 10;  // large sizes are rounded to 64 KiB
+constexpr size_t kPage = 4096;                 // mmap's alignment; larger alignments use malloc
+
+struct State {
+  std::mutex mu;
+  std::unordered_map<void*, size_t> live;  // large blocks handed out, with their mapped size
+  std::multimap<size_t, void*> cached;     // released large blocks by size
+  size_t cached_bytes = 0;
+};
+
+State& state() {
+  static State* s = new State();  // never destroyed: releases may come from Cleaner threads at exit
+  return *s;
+}
+
+void unmap(void* p, size_t size) { munmap(p, size); }
+
+}  // namespace
+
+void* allocate(size_t bytes, size_t alignment) {
+  if (bytes < kLargeBlock || alignment > kPage) {
+    const size_t rounded = (bytes + alignment - 1) / alignment * alignment;  // aligned_alloc wants a multiple
+    return std::aligned_alloc(alignment, rounded);
+  }
+  const size_t size = (bytes + kGranule - 1) / kGranule * kGranule;
+  State& s = state();
+  {
+    std::lock_guard<std::mutex> lock(s.mu);
+    // the smallest cached block that fits and wastes at most a quarter of the request
+    auto it = s.cached.lower_bound(size);
+    if (it != s.cached.end() && it->first <= size + size / 4) {
+      void* p = it->second;
+      const size_t got = it->first;
+      s.cached.erase(it);
+      s.cached_bytes -= got;
+      s.live.emplace(p, got);
+      return p;
+    }
+  }
+  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  if (size >= (size_t(4) << 20)) madvise(p, size, MADV_HUGEPAGE);  // a hint: fewer faults and TLB misses
+  std::lock_guard<std::mutex> lock(s.mu);
+  s.live.emplace(p, size);
+  return p;
+}
+
+void release(void* p) {
+  if (p == nullptr) return;
+  State& s = state();
+  std::unique_lock<std::mutex> lock(s.mu);
+  auto it = s.live.find(p);
+  if (it == s.live.end()) {
+    lock.unlock();
+    std::free(p);
+    return;
+  }
+  const size_t size = it->second;
+  s.live.erase(it);
+  s.cached.emplace(size, p);
+  s.cached_bytes += size;
+  // over the cap: drop the largest blocks first (the cheapest to fault in again per byte)
+  while (s.cached_bytes > kMaxCachedBytes) {
+    auto last = std::prev(s.cached.end());
+    s.cached_bytes -= last->first;
+    unmap(last->second, last->first);
+    s.cached.erase(last);
+  }
+}
+
+size_t cached_bytes() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  return s.cached_bytes;
+}
+
+void trim() {
+  State& s = state();
+  std::lock_guard<std::mutex> lock(s.mu);
+  for (auto& e : s.cached) unmap(e.second, e.first);
+  s.cached.clear();
+  s.cached_bytes = 0;
+}
+
+}  // namespace host
+}  // namespace detseg
