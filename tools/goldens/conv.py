@@ -112,6 +112,9 @@ def main():
         # and a plane too wide for the plan (1x7 taps over 2400 columns), which takes the general loop
         conv("depthwise_wide_d2", (1, 3, 6, 83), (3, 1, 3, 3), pads=(1, 2, 1, 2), dilation=(1, 2), groups=3, seed=40),
         conv("depthwise_1x7_wide_fallback", (1, 2, 2, 2400), (2, 1, 1, 7), pads=(0, 3, 0, 3), groups=2, seed=41),
+        # stride 2 over rows wide enough for the one-row panel packer at every vector width: left and
+        # right border panels (masked even-lane loads) and interior ones
+        conv("strided_wide_s2", (1, 3, 5, 128), (4, 3, 3, 3), stride=(2, 2), pads=(1, 1, 1, 1), seed=42),
         conv("pointwise_grouped", (1, 6, 4, 7), (9, 2, 1, 1), groups=3, seed=10),
         conv("maps_1x1", (3, 17, 1, 1), (3, 17, 1, 1), seed=11),
         conv("maps_1x1_k3_pad1", (2, 4, 1, 1), (5, 4, 3, 3), pads=(1, 1, 1, 1), seed=12),

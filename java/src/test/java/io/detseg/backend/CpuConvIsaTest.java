@@ -45,6 +45,8 @@ class CpuConvIsaTest {
           3, null), false);
       check("depthwise_1x7_wide_fallback", ConvParams.padded("conv2d", new int[] {1}, new int[] {0, 3, 0, 3},
           new int[] {1}, 2, null), false);
+      check("strided_wide_s2", ConvParams.padded("conv2d", new int[] {2}, new int[] {1, 1, 1, 1}, new int[] {1}, 1,
+          null), false);
       check("pointwise", ConvParams.defaults(), false);
       check("t_basic_s2_op1", ConvParams.transposed("conv_transpose2d", new int[] {2}, new int[] {1}, new int[] {1}, 1,
           new int[] {1}), true);
