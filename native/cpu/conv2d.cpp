@@ -326,6 +326,14 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     th_max = std::max(th_max, ph.th);
     tw_max = std::max(tw_max, ph.tw);
   }
+  // Uniform phases (kernel == stride, no padding: every phase reads dy at the same offsets with one
+  // tap, e.g. U-Net's 2x2 stride-2 up-convolution) share their B operand: one GEMM over the stacked
+  // phase weights (np * Cin rows, weights already stacked for one group) instead of np thin ones.
+  bool uniform = g.groups == 1 && np > 1;
+  for (int64_t q = 1; q < np && uniform; ++q) {
+    uniform = phases[q].off_y == phases[0].off_y && phases[q].off_x == phases[0].off_x &&
+              phases[q].th == phases[0].th && phases[q].tw == phases[0].tw && !phases[0].ky.empty();
+  }
   const int64_t band = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
   const int64_t bands = (th_max + band - 1) / band;
   const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
@@ -335,6 +343,20 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
     const float* dyg = dy + (n * g.c_out + gr * cog) * out_plane;
     std::vector<int64_t> oy_band;
+    float* stacked = nullptr;  // uniform: every phase's result, phase q at q * cig * rows * tw
+    if (uniform) {
+      const Phase& ph = phases[0];
+      const int64_t t0 = bi * band, rows = std::min(ph.th, t0 + band) - t0, ntaps = (int64_t)ph.ky.size();
+      const int64_t Kp = cog * ntaps, T = rows * ph.tw;
+      stacked = tl_scratch.get((size_t)(np * cig * T));
+      oy_band.resize(ntaps);
+      for (int64_t t = 0; t < ntaps; ++t) oy_band[t] = ph.off_y[t] + t0;
+      ShiftView v{dyg, cog, out_plane, g.h_out, g.w_out, rows, ph.tw, 1, 1, (int)ntaps, oy_band.data(),
+                  ph.off_x.data()};
+      ShiftPackB b(v);
+      conv::DensePackA a(wts[0], Kp, false);  // wts[q] = wts[0] + q * cig * Kp (one group)
+      conv::gemm(np * cig, T, Kp, a, b, stacked, T, false, threads);
+    }
     // Phases come in rows of nrx (same ry, rx = 0..nrx-1): their results are interleaved together,
     // so each dx row of the band is written once, front to back.
     const int64_t nrx = std::min(g.stride_w, g.w);
@@ -342,8 +364,8 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
       const int64_t t0 = bi * band, t1 = std::min(phases[q0].th, t0 + band);  // th depends on ry only
       if (t1 <= t0) continue;
       const int64_t rows = t1 - t0;
-      float* c = tl_scratch.get((size_t)(cig * rows * tw_max * nrx));
-      for (int64_t r = 0; r < nrx; ++r) {
+      float* c = uniform ? stacked + q0 * cig * rows * tw_max : tl_scratch.get((size_t)(cig * rows * tw_max * nrx));
+      for (int64_t r = 0; r < nrx && !uniform; ++r) {
         const Phase& ph = phases[q0 + r];
         const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps, T = rows * ph.tw;
         float* cr = c + r * cig * rows * tw_max;

@@ -50,6 +50,9 @@ class CpuConvIsaTest {
       check("pointwise", ConvParams.defaults(), false);
       check("t_basic_s2_op1", ConvParams.transposed("conv_transpose2d", new int[] {2}, new int[] {1}, new int[] {1}, 1,
           new int[] {1}), true);
+      // kernel == stride: the phases share one GEMM over stacked weights
+      check("t_k2_s2", ConvParams.transposed("conv_transpose2d", new int[] {2}, new int[] {0}, new int[] {0}, 1,
+          new int[] {1}), true);
       Tensor x = Goldens.load("conv", "linear_tile_edges", "input");
       Tensor w = Goldens.load("conv", "linear_tile_edges", "weight");
       Tensor b = Goldens.load("conv", "linear_tile_edges", "bias");
