@@ -385,15 +385,27 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
       for (int64_t ci = 0; ci < cig; ++ci)
         for (int64_t t = t0; t < t1; ++t) {
           float* dst = dxg + ci * in_plane + (ry + t * g.stride_h) * g.w;
+          if (sw == 2 && nrx == 2) {
+            // the common case: zip the two phase rows (vectorised as unpack pairs), then the odd tail
+            const Phase& p0 = phases[q0];
+            const Phase& p1 = phases[q0 + 1];
+            const float* __restrict a = c + ci * rows * p0.tw + (t - t0) * p0.tw;
+            const float* __restrict b = c + cig * rows * tw_max + ci * rows * p1.tw + (t - t0) * p1.tw;
+            float* __restrict d = dst;
+            const int64_t both = std::min(p0.tw, p1.tw);
+            for (int64_t u = 0; u < both; ++u) {
+              d[2 * u] = a[u];
+              d[2 * u + 1] = b[u];
+            }
+            for (int64_t u = both; u < p0.tw; ++u) d[2 * u] = a[u];
+            for (int64_t u = both; u < p1.tw; ++u) d[2 * u + 1] = b[u];
+            continue;
+          }
           for (int64_t r = 0; r < nrx; ++r) {
             const Phase& ph = phases[q0 + r];
             const float* src = c + r * cig * rows * tw_max + ci * rows * ph.tw + (t - t0) * ph.tw;
             float* d = dst + ph.rx;
-            if (sw == 2) {  // the common case: a plain strided copy the compiler unrolls
-              for (int64_t u = 0; u < ph.tw; ++u) d[2 * u] = src[u];
-            } else {
-              for (int64_t u = 0; u < ph.tw; ++u) d[u * sw] = src[u];
-            }
+            for (int64_t u = 0; u < ph.tw; ++u) d[u * sw] = src[u];
           }
         }
     }
