@@ -187,9 +187,14 @@ std::vector<Phase> data_phases(const Conv2dGeom& g) {
   return phases;
 }
 
+// rows x len floats at dst, row r set to bias[r] (0 without a bias): points no tap reaches.
+void fill_channels(float* dst, int64_t rows, int64_t len, const float* bias) {
+  for (int64_t r = 0; r < rows; ++r) std::fill(dst + r * len, dst + (r + 1) * len, bias != nullptr ? bias[r] : 0.0f);
+}
+
 // Depthwise data gradient with stride 1: a depthwise correlation of dy with the flipped kernel,
 // padded by dilation*(k-1) - pad, summed over the channel multiplier.
-void depthwise_backward_data_s1(const Conv2dGeom& g, const float* dy, const float* w, float* dx) {
+void depthwise_backward_data_s1(const Conv2dGeom& g, const float* dy, const float* w, float* dx, const float* bias) {
   const int64_t mult = g.c_out / g.c_in;
   const conv::DwGeom d{g.h_out, g.w_out, g.h, g.w, g.kh, g.kw, 1, 1,
                        g.dil_h * (g.kh - 1) - g.pad_h, g.dil_w * (g.kw - 1) - g.pad_w, g.dil_h, g.dil_w};
@@ -209,7 +214,7 @@ void depthwise_backward_data_s1(const Conv2dGeom& g, const float* dy, const floa
         for (int64_t t = 0; t < taps; ++t) flipped[t] = w[co * taps + (taps - 1 - t)];
         const float* src = dy + (n * g.c_out + co) * out_plane;
         if (m == 0) {
-          fn(d, src, flipped.data(), 0.0f, out);
+          fn(d, src, flipped.data(), bias != nullptr ? bias[ci] : 0.0f, out);
         } else {
           fn(d, src, flipped.data(), 0.0f, scratch.data());
           for (int64_t i = 0; i < in_plane; ++i) out[i] += scratch[i];
@@ -262,9 +267,10 @@ void reorder_phase_weights(const Conv2dGeom& g, const std::vector<Phase>& phases
 
 }  // namespace
 
-void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx) {
+void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx,
+                              const float* bias) {
   if (is_depthwise(g) && g.stride_h == 1 && g.stride_w == 1) {
-    depthwise_backward_data_s1(g, dy, weight, dx);
+    depthwise_backward_data_s1(g, dy, weight, dx, bias);
     return;
   }
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
@@ -276,7 +282,8 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
       const int64_t n = item / g.groups, gr = item - n * g.groups;
       conv::DensePackA a(weight + gr * cog * K, K, true);
       conv::DensePackB b(dy + (n * g.c_out + gr * cog) * out_plane, out_plane, false);
-      conv::gemm(cig, in_plane, cog, a, b, dx + (n * g.c_in + gr * cig) * in_plane, in_plane, false, threads);
+      conv::gemm(cig, in_plane, cog, a, b, dx + (n * g.c_in + gr * cig) * in_plane, in_plane, false, threads,
+                 bias != nullptr ? bias + gr * cig : nullptr);
     });
     return;
   }
@@ -306,14 +313,14 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
       const int64_t n = item / g.groups, gr = item - n * g.groups;
       float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
       if (ntaps == 0) {
-        std::memset(dxg, 0, cig * in_plane * sizeof(float));
+        fill_channels(dxg, cig, in_plane, bias != nullptr ? bias + gr * cig : nullptr);
         return;
       }
       ShiftView v{dy + (n * g.c_out + gr * cog) * out_plane, cog, out_plane, g.h_out, g.w_out, ph.th, ph.tw, 1, 1,
                   (int)ntaps, ph.off_y.data(), ph.off_x.data()};
       ShiftPackB b(v);
       conv::DensePackA a(wts[0] + gr * cig * Kp, Kp, false);
-      conv::gemm(cig, in_plane, Kp, a, b, dxg, in_plane, false, threads);
+      conv::gemm(cig, in_plane, Kp, a, b, dxg, in_plane, false, threads, bias != nullptr ? bias + gr * cig : nullptr);
     });
     return;
   }
@@ -333,6 +340,10 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
   for (int64_t q = 1; q < np && uniform; ++q) {
     uniform = phases[q].off_y == phases[0].off_y && phases[q].off_x == phases[0].off_x &&
               phases[q].th == phases[0].th && phases[q].tw == phases[0].tw && !phases[0].ky.empty();
+  }
+  std::vector<float> stacked_bias;  // uniform: the bias of every stacked row (np copies of Cin)
+  if (uniform && bias != nullptr) {
+    for (int64_t q = 0; q < np; ++q) stacked_bias.insert(stacked_bias.end(), bias, bias + cig);
   }
   const int64_t band = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
   const int64_t bands = (th_max + band - 1) / band;
@@ -355,7 +366,7 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
                   ph.off_x.data()};
       ShiftPackB b(v);
       conv::DensePackA a(wts[0], Kp, false);  // wts[q] = wts[0] + q * cig * Kp (one group)
-      conv::gemm(np * cig, T, Kp, a, b, stacked, T, false, threads);
+      conv::gemm(np * cig, T, Kp, a, b, stacked, T, false, threads, bias != nullptr ? stacked_bias.data() : nullptr);
     }
     // Phases come in rows of nrx (same ry, rx = 0..nrx-1): their results are interleaved together,
     // so each dx row of the band is written once, front to back.
@@ -370,7 +381,7 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
         const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps, T = rows * ph.tw;
         float* cr = c + r * cig * rows * tw_max;
         if (ntaps == 0) {
-          std::memset(cr, 0, cig * T * sizeof(float));
+          fill_channels(cr, cig, T, bias != nullptr ? bias + gr * cig : nullptr);
           continue;
         }
         oy_band.resize(ntaps);
@@ -379,7 +390,7 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
                     ph.off_x.data()};
         ShiftPackB b(v);
         conv::DensePackA a(wts[q0 + r] + gr * cig * Kp, Kp, false);
-        conv::gemm(cig, T, Kp, a, b, cr, T, false, threads);
+        conv::gemm(cig, T, Kp, a, b, cr, T, false, threads, bias != nullptr ? bias + gr * cig : nullptr);
       }
       const int64_t ry = phases[q0].ry, sw = g.stride_w;
       for (int64_t ci = 0; ci < cig; ++ci)

@@ -43,7 +43,10 @@ struct Conv2dGeom {
 // y = conv2d(x, weight) + bias (bias may be null).
 void conv2d_forward_f32(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y);
 // dx = d conv2d / d input applied to dy (every element of dx written).
-void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx);
+// With bias (one value per input channel, or null) every dx point starts from its channel's bias: the
+// forward of a transposed convolution with its bias, in one pass.
+void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx,
+                              const float* bias = nullptr);
 // dweight = d conv2d / d weight applied to dy, summed over the batch (every element written).
 void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight);
 // out[b][c][i] += bias[c] for out [n, c, hw] (a transposed convolution's bias).

@@ -67,11 +67,12 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_conv2dForward(JNIEnv
 }
 
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_conv2dBackwardData(JNIEnv* env, jclass, jlongArray geom,
-                                                                                jlong dy, jlong w, jlong dx) {
+                                                                                jlong dy, jlong w, jlong bias,
+                                                                                jlong dx) {
   detseg::cpu::Conv2dGeom g;
   if (!read_geom(env, geom, &g)) return;
   detseg_jni::guarded(env, "java/lang/RuntimeException", [&] {
-    detseg::cpu::conv2d_backward_data_f32(g, cf(dy), cf(w), f(dx));
+    detseg::cpu::conv2d_backward_data_f32(g, cf(dy), cf(w), f(dx), bias == 0 ? nullptr : cf(bias));
     return 0;
   });
 }

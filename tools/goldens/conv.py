@@ -135,6 +135,8 @@ def main():
               output_padding=(2, 1), padding=(1, 0), seed=34),
         convt("t_stride_gt_kernel", (1, 3, 4, 3), (3, 2, 2, 2), stride=(3, 4), padding=(0, 1), seed=35),
         convt("t_depthwise", (1, 5, 6, 5), (5, 1, 3, 3), stride=(2, 1), padding=(1, 1), groups=5, seed=36),
+        # stride-1 depthwise transposed: the depthwise data-gradient path, starting from the bias
+        convt("t_depthwise_s1_bias", (1, 4, 6, 7), (4, 1, 3, 3), stride=(1, 1), padding=(1, 1), groups=4, seed=43),
         convt("t_output_size", (1, 3, 4, 5), (3, 2, 3, 3), stride=(3, 2), padding=(1, 1), output_size=(12, 10),
               seed=37),
         convt("t_maps_1x1", (3, 4, 1, 1), (4, 2, 3, 3), stride=(2, 2), seed=38),

@@ -35,6 +35,18 @@ public interface ConvKernels {
   /** gradWeight = the weight gradient of conv2d applied to gradOutput, summed over the batch. */
   void conv2dBackwardWeight(ConvGeometry g, Tensor input, Tensor gradOutput, Tensor gradWeight);
 
+  /**
+   * The forward of a transposed convolution: out = conv2dBackwardData(input) + bias (bias per channel
+   * of out, may be null). Backends that can add the bias while writing out override this; the default
+   * is the data gradient followed by {@link #addChannelBias}.
+   */
+  default void convTranspose2dForward(ConvGeometry g, Tensor input, Tensor weight, Tensor bias, Tensor out) {
+    conv2dBackwardData(g, input, weight, out);
+    if (bias != null) {
+      addChannelBias(out, g.n(), g.cIn(), g.h() * g.w(), bias);
+    }
+  }
+
   /** out[b][c][i] += bias[c] for out [n, c, hw] (the bias of a transposed convolution). */
   void addChannelBias(Tensor out, long n, long c, long hw, Tensor bias);
 

@@ -32,7 +32,14 @@ final class CpuConvKernels implements ConvKernels {
 
   @Override
   public void conv2dBackwardData(ConvGeometry g, Tensor gradOutput, Tensor weight, Tensor gradInput) {
-    CpuConvNative.conv2dBackwardData(g.toArray(), gradOutput.address(), weight.address(), gradInput.address());
+    CpuConvNative.conv2dBackwardData(g.toArray(), gradOutput.address(), weight.address(), 0, gradInput.address());
+  }
+
+  /** The bias is the starting value of the data gradient's GEMMs: no second pass over the output. */
+  @Override
+  public void convTranspose2dForward(ConvGeometry g, Tensor input, Tensor weight, Tensor bias, Tensor out) {
+    CpuConvNative.conv2dBackwardData(g.toArray(), input.address(), weight.address(),
+        bias == null ? 0 : bias.address(), out.address());
   }
 
   @Override

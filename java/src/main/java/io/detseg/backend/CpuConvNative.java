@@ -26,7 +26,8 @@ final class CpuConvNative {
   /** geometry: ConvGeometry.toArray(); bias 0 for none. */
   static native void conv2dForward(long[] geometry, long input, long weight, long bias, long output);
 
-  static native void conv2dBackwardData(long[] geometry, long gradOutput, long weight, long gradInput);
+  /** bias (one per channel of gradInput, 0 for none) is added to every point: a transposed forward's bias. */
+  static native void conv2dBackwardData(long[] geometry, long gradOutput, long weight, long bias, long gradInput);
 
   static native void conv2dBackwardWeight(long[] geometry, long input, long gradOutput, long gradWeight);
 

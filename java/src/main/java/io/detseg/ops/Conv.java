@@ -251,11 +251,7 @@ public final class Conv {
     if (out.numel() == 0) {
       return out;
     }
-    ConvKernels k = input.backend().conv();
-    k.conv2dBackwardData(g, input, weight, out);
-    if (bias != null) {
-      k.addChannelBias(out, g.n(), g.cIn(), g.h() * g.w(), bias);
-    }
+    input.backend().conv().convTranspose2dForward(g, input, weight, bias, out);
     return out;
   }
 
