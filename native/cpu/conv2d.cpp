@@ -224,6 +224,111 @@ void depthwise_backward_data_s1(const Conv2dGeom& g, const float* dy, const floa
   }
 }
 
+// Depthwise data gradient with stride > 1. The dx points of stride phase (ry, rx) are reached by a
+// regular sub-grid of taps (ds_conv_phase_taps: ky0 + j*step) at dy offsets spaced
+// D = dil / gcd(stride, dil) apart; with the sub-kernel flipped that is a stride-1 depthwise
+// correlation of dy on the phase grid, which the forward's plane kernel runs (column plan and all)
+// into a scratch plane, interleaved into dx. Sums over the channel multiplier in order.
+void depthwise_backward_data_strided(const Conv2dGeom& g, const float* dy, const float* w, float* dx,
+                                     const float* bias) {
+  const int64_t mult = g.c_out / g.c_in, taps = g.kh * g.kw;
+  const int64_t planes = g.n * g.c_in, in_plane = g.h * g.w, out_plane = g.h_out * g.w_out;
+  struct PhaseDw {
+    int64_t ry, rx, th, tw;
+    conv::DwGeom d;
+    std::vector<int64_t> tap;  // per sub-kernel position (flipped order), the original tap index
+  };
+  std::vector<PhaseDw> phases;
+  for (int64_t ry = 0; ry < std::min(g.stride_h, g.h); ++ry) {
+    for (int64_t rx = 0; rx < std::min(g.stride_w, g.w); ++rx) {
+      const DsConvPhaseTaps ty = ds_conv_phase_taps(ry, g.pad_h, g.kh, g.stride_h, g.dil_h);
+      const DsConvPhaseTaps tx = ds_conv_phase_taps(rx, g.pad_w, g.kw, g.stride_w, g.dil_w);
+      PhaseDw ph;
+      ph.ry = ry;
+      ph.rx = rx;
+      ph.th = ds_conv_phase_len(g.h, ry, g.stride_h);
+      ph.tw = ds_conv_phase_len(g.w, rx, g.stride_w);
+      const int64_t dyy = ty.step * g.dil_h / g.stride_h, dxx = tx.step * g.dil_w / g.stride_w;
+      // offset of the flipped sub-kernel's first tap (the last tap of the sub-grid)
+      const int64_t base_y = ty.count > 0 ? ds_conv_phase_offset(ry, g.pad_h, ty.ky0 + (ty.count - 1) * ty.step,
+                                                                 g.stride_h, g.dil_h) : 0;
+      const int64_t base_x = tx.count > 0 ? ds_conv_phase_offset(rx, g.pad_w, tx.ky0 + (tx.count - 1) * tx.step,
+                                                                 g.stride_w, g.dil_w) : 0;
+      ph.d = conv::DwGeom{g.h_out, g.w_out, ph.th, ph.tw, ty.count, tx.count, 1, 1, -base_y, -base_x,
+                          std::max<int64_t>(1, dyy), std::max<int64_t>(1, dxx)};
+      for (int64_t jy = 0; jy < ty.count; ++jy)
+        for (int64_t jx = 0; jx < tx.count; ++jx)
+          ph.tap.push_back((ty.ky0 + (ty.count - 1 - jy) * ty.step) * g.kw + tx.ky0 + (tx.count - 1 - jx) * tx.step);
+      phases.push_back(std::move(ph));
+    }
+  }
+  const auto fn = conv::conv_isa().dw_forward_plane;
+  const int nt = (int)std::max<int64_t>(
+      1, std::min<int64_t>(omp_get_max_threads(), planes * mult * in_plane * taps / (1 << 16)));
+  const int64_t nrx = std::min(g.stride_w, g.w);  // phases come in rows of nrx (same ry)
+  int64_t th_max = 0, tw_max = 0;
+  for (const PhaseDw& ph : phases) {
+    th_max = std::max(th_max, ph.th);
+    tw_max = std::max(tw_max, ph.tw);
+  }
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> sub(taps), part(th_max * tw_max), sums(nrx * th_max * tw_max);
+#pragma omp for schedule(static)
+    for (int64_t p = 0; p < planes; ++p) {
+      const int64_t n = p / g.c_in, ci = p - n * g.c_in;
+      float* out = dx + p * in_plane;
+      const float b = bias != nullptr ? bias[ci] : 0.0f;
+      for (size_t q0 = 0; q0 < phases.size(); q0 += nrx) {
+        for (int64_t r = 0; r < nrx; ++r) {
+          const PhaseDw& ph = phases[q0 + r];
+          const int64_t pts = ph.th * ph.tw;
+          float* sum = sums.data() + r * th_max * tw_max;
+          if (pts == 0) continue;
+          if (ph.tap.empty()) {
+            std::fill(sum, sum + pts, b);
+            continue;
+          }
+          for (int64_t m = 0; m < mult; ++m) {
+            const int64_t co = ci * mult + m;
+            for (size_t t = 0; t < ph.tap.size(); ++t) sub[t] = w[co * taps + ph.tap[t]];
+            const float* src = dy + (n * g.c_out + co) * out_plane;
+            if (m == 0) {
+              fn(ph.d, src, sub.data(), b, sum);
+            } else {
+              fn(ph.d, src, sub.data(), 0.0f, part.data());
+              for (int64_t i = 0; i < pts; ++i) sum[i] += part[i];
+            }
+          }
+        }
+        // each dx row of this ry once, front to back: stride 2 zips the two phase rows
+        const PhaseDw& p0 = phases[q0];
+        for (int64_t t = 0; t < p0.th; ++t) {
+          float* d = out + (p0.ry + t * g.stride_h) * g.w;
+          if (g.stride_w == 2 && nrx == 2) {
+            const PhaseDw& p1 = phases[q0 + 1];
+            const float* __restrict a = sums.data() + t * p0.tw;
+            const float* __restrict c = sums.data() + th_max * tw_max + t * p1.tw;
+            const int64_t both = std::min(p0.tw, p1.tw);
+            for (int64_t u = 0; u < both; ++u) {
+              d[2 * u] = a[u];
+              d[2 * u + 1] = c[u];
+            }
+            for (int64_t u = both; u < p0.tw; ++u) d[2 * u] = a[u];
+            for (int64_t u = both; u < p1.tw; ++u) d[2 * u + 1] = c[u];
+            continue;
+          }
+          for (int64_t r = 0; r < nrx; ++r) {
+            const PhaseDw& ph = phases[q0 + r];
+            const float* srow = sums.data() + r * th_max * tw_max + t * ph.tw;
+            for (int64_t u = 0; u < ph.tw; ++u) d[ph.rx + u * g.stride_w] = srow[u];
+          }
+        }
+      }
+    }
+  }
+}
+
 // The per-phase weight matrices of the data gradient, Wt_q[g][ci][co*ntaps + t] = w[g*cog + co][ci][tap t
 // of phase q]: a transpose of the (co, ci) plane of the weight. Done in 16 x 16 (co, ci) blocks, whose
 // source rows (16 co rows of 16*kh*kw floats) and destination rows (16 ci rows of 16*ntaps floats)
@@ -269,8 +374,12 @@ void reorder_phase_weights(const Conv2dGeom& g, const std::vector<Phase>& phases
 
 void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float* weight, float* dx,
                               const float* bias) {
-  if (is_depthwise(g) && g.stride_h == 1 && g.stride_w == 1) {
-    depthwise_backward_data_s1(g, dy, weight, dx, bias);
+  if (is_depthwise(g)) {
+    if (g.stride_h == 1 && g.stride_w == 1) {
+      depthwise_backward_data_s1(g, dy, weight, dx, bias);
+    } else {
+      depthwise_backward_data_strided(g, dy, weight, dx, bias);
+    }
     return;
   }
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
