@@ -31,6 +31,10 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--filter", paramLabel = "REGEX", description = "only cases whose id or op matches REGEX")
   String filter;
 
+  @Option(names = "--peer-runs", paramLabel = "N",
+      description = "run the PyTorch peer in N fresh processes, keeping each case's best (default 2, 1 with --quick)")
+  Integer peerRuns;
+
   @Option(names = "--limits", description = "measure and print the machine limits (FMA peak, STREAM triad)")
   boolean limits;
 
@@ -106,6 +110,13 @@ final class BenchCommand implements Callable<Integer> {
     if (filter != null) {
       cmd.add("--filter");
       cmd.add(filter);
+    }
+    if (peerRuns != null) {
+      if (peerRuns < 1 || peerRuns > 9) {
+        throw new IllegalArgumentException("bench: --peer-runs must be within [1, 9], got " + peerRuns);
+      }
+      cmd.add("--peer-runs");
+      cmd.add(Integer.toString(peerRuns));
     }
     Process p = new ProcessBuilder(cmd).directory(top.toFile()).inheritIO().start();
     return p.waitFor();

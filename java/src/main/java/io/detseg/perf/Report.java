@@ -205,7 +205,8 @@ public final class Report {
           .append(peer.path("torchvision").asText("?")).append(", BLAS: ")
           .append(ResultsWriter.md(peer.path("blas").asText("not recorded"))).append(", ")
           .append(peer.path("threads").asText("?"))
-          .append(" threads (torch.set_num_threads); CUDA: ").append(ResultsWriter.md(peer.path("cuda").asText("?")))
+          .append(" threads (torch.set_num_threads); best of ").append(peer.path("processes").asText("1"))
+          .append(" process(es) per case; CUDA: ").append(ResultsWriter.md(peer.path("cuda").asText("?")))
           .append(" |\n");
     }
     b.append("| load average | at start ").append(text(run, "load_start")).append("; at end ")
