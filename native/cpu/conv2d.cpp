@@ -187,6 +187,31 @@ std::vector<Phase> data_phases(const Conv2dGeom& g) {
   return phases;
 }
 
+// Writes one dx row from the phase rows of its ry: phase r (rx = r) holds the points r + u*sw for
+// u < len(r). Stride 2 zips the two rows in one loop (vectorised as unpack pairs) instead of two
+// strided passes.
+template <class Row, class Len>
+void interleave_phase_rows(float* dst, int64_t sw, int64_t nrx, Row row, Len len) {
+  if (sw == 2 && nrx == 2) {
+    const float* __restrict a = row(0);
+    const float* __restrict b = row(1);
+    const int64_t la = len(0), lb = len(1), both = std::min(la, lb);
+    float* __restrict d = dst;
+    for (int64_t u = 0; u < both; ++u) {
+      d[2 * u] = a[u];
+      d[2 * u + 1] = b[u];
+    }
+    for (int64_t u = both; u < la; ++u) d[2 * u] = a[u];
+    for (int64_t u = both; u < lb; ++u) d[2 * u + 1] = b[u];
+    return;
+  }
+  for (int64_t r = 0; r < nrx; ++r) {
+    const float* src = row(r);
+    const int64_t n = len(r);
+    for (int64_t u = 0; u < n; ++u) dst[r + u * sw] = src[u];
+  }
+}
+
 // rows x len floats at dst, row r set to bias[r] (0 without a bias): points no tap reaches.
 void fill_channels(float* dst, int64_t rows, int64_t len, const float* bias) {
   for (int64_t r = 0; r < rows; ++r) std::fill(dst + r * len, dst + (r + 1) * len, bias != nullptr ? bias[r] : 0.0f);
@@ -304,25 +329,10 @@ void depthwise_backward_data_strided(const Conv2dGeom& g, const float* dy, const
         // each dx row of this ry once, front to back: stride 2 zips the two phase rows
         const PhaseDw& p0 = phases[q0];
         for (int64_t t = 0; t < p0.th; ++t) {
-          float* d = out + (p0.ry + t * g.stride_h) * g.w;
-          if (g.stride_w == 2 && nrx == 2) {
-            const PhaseDw& p1 = phases[q0 + 1];
-            const float* __restrict a = sums.data() + t * p0.tw;
-            const float* __restrict c = sums.data() + th_max * tw_max + t * p1.tw;
-            const int64_t both = std::min(p0.tw, p1.tw);
-            for (int64_t u = 0; u < both; ++u) {
-              d[2 * u] = a[u];
-              d[2 * u + 1] = c[u];
-            }
-            for (int64_t u = both; u < p0.tw; ++u) d[2 * u] = a[u];
-            for (int64_t u = both; u < p1.tw; ++u) d[2 * u + 1] = c[u];
-            continue;
-          }
-          for (int64_t r = 0; r < nrx; ++r) {
-            const PhaseDw& ph = phases[q0 + r];
-            const float* srow = sums.data() + r * th_max * tw_max + t * ph.tw;
-            for (int64_t u = 0; u < ph.tw; ++u) d[ph.rx + u * g.stride_w] = srow[u];
-          }
+          interleave_phase_rows(
+              out + (p0.ry + t * g.stride_h) * g.w, g.stride_w, nrx,
+              [&](int64_t r) { return sums.data() + r * th_max * tw_max + t * phases[q0 + r].tw; },
+              [&](int64_t r) { return phases[q0 + r].tw; });
         }
       }
     }
@@ -504,29 +514,13 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
       const int64_t ry = phases[q0].ry, sw = g.stride_w;
       for (int64_t ci = 0; ci < cig; ++ci)
         for (int64_t t = t0; t < t1; ++t) {
-          float* dst = dxg + ci * in_plane + (ry + t * g.stride_h) * g.w;
-          if (sw == 2 && nrx == 2) {
-            // the common case: zip the two phase rows (vectorised as unpack pairs), then the odd tail
-            const Phase& p0 = phases[q0];
-            const Phase& p1 = phases[q0 + 1];
-            const float* __restrict a = c + ci * rows * p0.tw + (t - t0) * p0.tw;
-            const float* __restrict b = c + cig * rows * tw_max + ci * rows * p1.tw + (t - t0) * p1.tw;
-            float* __restrict d = dst;
-            const int64_t both = std::min(p0.tw, p1.tw);
-            for (int64_t u = 0; u < both; ++u) {
-              d[2 * u] = a[u];
-              d[2 * u + 1] = b[u];
-            }
-            for (int64_t u = both; u < p0.tw; ++u) d[2 * u] = a[u];
-            for (int64_t u = both; u < p1.tw; ++u) d[2 * u + 1] = b[u];
-            continue;
-          }
-          for (int64_t r = 0; r < nrx; ++r) {
-            const Phase& ph = phases[q0 + r];
-            const float* src = c + r * cig * rows * tw_max + ci * rows * ph.tw + (t - t0) * ph.tw;
-            float* d = dst + ph.rx;
-            for (int64_t u = 0; u < ph.tw; ++u) d[u * sw] = src[u];
-          }
+          interleave_phase_rows(
+              dxg + ci * in_plane + (ry + t * g.stride_h) * g.w, sw, nrx,
+              [&](int64_t r) {
+                const int64_t tw = phases[q0 + r].tw;
+                return c + r * cig * rows * tw_max + ci * rows * tw + (t - t0) * tw;
+              },
+              [&](int64_t r) { return phases[q0 + r].tw; });
         }
     }
   });
