@@ -15,6 +15,7 @@
 #include <omp.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "conv_gemm.h"
 #include "conv_isa.h"
 #include "conv_ops.h"
+#include "conv_winograd.h"
 #include "detseg/conv_math.cuh"
 
 namespace detseg {
@@ -89,6 +91,67 @@ conv::DwGeom dw_geom(const Conv2dGeom& g) {
                       g.dil_w};
 }
 
+bool use_winograd(const conv::WinoConv& c) {
+  const int mode = conv::winograd_mode();
+  return mode != 0 && conv::winograd_fits(c) && (mode == 2 || conv::winograd_pays(c));
+}
+
+std::atomic<int64_t> g_winograd_runs{0};
+
+// Forward by Winograd (conv_winograd.h) when the kernel is 3x3 (F(2x2, 3x3)) or 2x2 (F(3x3, 2x2)),
+// stride 1, not depthwise, and it pays; false (nothing done) otherwise.
+bool winograd_forward(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
+  if (g.stride_h != 1 || g.stride_w != 1 || g.kh != g.kw || (g.kh != 2 && g.kh != 3) || is_depthwise(g)) return false;
+  conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_in, g.h, g.w, g.c_out, g.h_out, g.w_out, g.pad_h, g.pad_w,
+                                      g.dil_h, g.dil_w);
+  c.m = g.kh == 3 ? 2 : 3;
+  if (!use_winograd(c)) return false;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  conv::winograd_conv(c, x, conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, g.kw, 1}, bias, y);
+  g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Data gradient by Winograd: stride phase (ry, rx) is a stride-1 correlation of dy with the phase's
+// taps (ds_conv_phase_taps: ky0 + j*step, reading dy at off0 - j*D, D = dil / gcd(stride, dil)),
+// flipped, written to dx points (ry + sh*t, rx + sw*u). Taken when every phase has 3x3 taps
+// (F(2x2, 3x3): 3x3 stride 1, 6x6 stride 2...) or 2x2 (F(3x3, 2x2): 4x4 stride 2, 2x2 stride 1...)
+// and it pays; false (nothing done) otherwise.
+bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* weight, float* dx, const float* bias) {
+  if (is_depthwise(g) || conv::winograd_mode() == 0) return false;
+  struct PhaseConv {
+    conv::WinoConv c;
+    int64_t base;  // weight offset of the flipped sub-kernel's first tap
+    int64_t sky, skx;
+  };
+  std::vector<PhaseConv> phases;
+  for (int64_t ry = 0; ry < std::min(g.stride_h, g.h); ++ry) {
+    for (int64_t rx = 0; rx < std::min(g.stride_w, g.w); ++rx) {
+      const DsConvPhaseTaps ty = ds_conv_phase_taps(ry, g.pad_h, g.kh, g.stride_h, g.dil_h);
+      const DsConvPhaseTaps tx = ds_conv_phase_taps(rx, g.pad_w, g.kw, g.stride_w, g.dil_w);
+      if (ty.count != tx.count || (ty.count != 2 && ty.count != 3)) return false;
+      const int64_t n = ty.count;
+      const int64_t dy_step = g.dil_h / ds_conv_gcd(g.stride_h, g.dil_h), dx_step = g.dil_w / ds_conv_gcd(g.stride_w, g.dil_w);
+      const int64_t off_y = ds_conv_phase_offset(ry, g.pad_h, ty.ky0, g.stride_h, g.dil_h);
+      const int64_t off_x = ds_conv_phase_offset(rx, g.pad_w, tx.ky0, g.stride_w, g.dil_w);
+      conv::WinoConv c{g.n, g.groups, g.c_out, g.h_out, g.w_out, g.c_in,
+                       ds_conv_phase_len(g.h, ry, g.stride_h), ds_conv_phase_len(g.w, rx, g.stride_w),
+                       (n - 1) * dy_step - off_y, (n - 1) * dx_step - off_x, dy_step, dx_step, n == 3 ? 2 : 3,
+                       g.w, g.h * g.w, g.stride_h, g.stride_w, ry, rx};
+      if (!use_winograd(c)) return false;
+      phases.push_back(PhaseConv{c, (ty.ky0 + (n - 1) * ty.step) * g.kw + tx.ky0 + (n - 1) * tx.step,
+                                 -ty.step * g.kw, -tx.step});
+    }
+  }
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  for (const PhaseConv& p : phases) {
+    conv::winograd_conv(p.c, dy, conv::WinoWeights{weight + p.base, cog * cig * k2, k2, cig * k2, p.sky, p.skx},
+                        bias, dx);
+  }
+  g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
 // Taps of the forward im2col: (ky*dh - ph, kx*dw - pw) in (ky, kx) order.
 void forward_taps(const Conv2dGeom& g, std::vector<int64_t>& ty, std::vector<int64_t>& tx) {
   ty.clear();
@@ -120,11 +183,20 @@ void depthwise_forward(const Conv2dGeom& g, const float* x, const float* w, cons
 
 }  // namespace
 
+int conv_set_winograd(int mode) {
+  const int old = conv::winograd_mode();
+  conv::set_winograd_mode(mode);
+  return old;
+}
+
+int64_t conv_winograd_runs() { return g_winograd_runs.load(std::memory_order_relaxed); }
+
 void conv2d_forward_f32(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
   if (is_depthwise(g)) {
     depthwise_forward(g, x, weight, bias, y);
     return;
   }
+  if (winograd_forward(g, x, weight, bias, y)) return;
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
   const int64_t K = cig * g.kh * g.kw, P = g.h_out * g.w_out;
   const int64_t in_plane = g.h * g.w;
@@ -393,6 +465,7 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     return;
   }
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  if (winograd_data_gradient(g, dy, weight, dx, bias)) return;
   const int64_t K = cig * g.kh * g.kw;
   const int64_t in_plane = g.h * g.w, out_plane = g.h_out * g.w_out;
   if (is_pointwise(g)) {

@@ -38,39 +38,34 @@ const IsaTable& conv_isa() {
   return *t;
 }
 
+GrowBuffer::~GrowBuffer() { std::free(p); }
+
+float* GrowBuffer::get(size_t n) {
+  if (n > cap) {
+    std::free(p);
+    // Blocks of 256 KiB and up go on 2 MiB pages when the kernel allows (THP in madvise mode): a
+    // packed B block spans ~200 4-KiB pages, more than the L1 TLB holds, and the micro-kernel
+    // walks a new stretch of it every call.
+    const size_t huge = size_t(2) << 20;
+    const bool big = n * sizeof(float) >= (size_t(256) << 10);
+    const size_t align = big ? huge : 64;
+    const size_t bytes = (n * sizeof(float) + align - 1) / align * align;
+    p = static_cast<float*>(std::aligned_alloc(align, bytes));
+    if (p == nullptr) {
+      cap = 0;
+      throw std::bad_alloc();
+    }
+    if (big) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure only costs speed
+    cap = bytes / sizeof(float);
+  }
+  return p;
+}
+
 namespace {
 
-// A 64-byte aligned float buffer that only grows; one per thread for packed blocks, so repeated
-// GEMMs (one per image and group) do not fault in fresh pages every call.
-struct Buffer {
-  float* p = nullptr;
-  size_t cap = 0;
-  ~Buffer() { std::free(p); }
-  float* get(size_t n) {
-    if (n > cap) {
-      std::free(p);
-      // Blocks of 256 KiB and up go on 2 MiB pages when the kernel allows (THP in madvise mode): a
-      // packed B block spans ~200 4-KiB pages, more than the L1 TLB holds, and the micro-kernel
-      // walks a new stretch of it every call.
-      const size_t huge = size_t(2) << 20;
-      const bool big = n * sizeof(float) >= (size_t(256) << 10);
-      const size_t align = big ? huge : 64;
-      const size_t bytes = (n * sizeof(float) + align - 1) / align * align;
-      p = static_cast<float*>(std::aligned_alloc(align, bytes));
-      if (p == nullptr) {
-        cap = 0;
-        throw std::bad_alloc();
-      }
-      if (big) madvise(p, bytes, MADV_HUGEPAGE);  // a hint: failure only costs speed
-      cap = bytes / sizeof(float);
-    }
-    return p;
-  }
-};
-
-thread_local Buffer tl_packed_a;  // the calling thread's prepacked A, shared with its team
-thread_local Buffer tl_shared_b;  // the calling thread's B block in split-M mode, shared with its team
-thread_local Buffer tl_pack_b;    // each thread's own B block in split-N mode and serial runs
+thread_local GrowBuffer tl_packed_a;  // the calling thread's prepacked A, shared with its team
+thread_local GrowBuffer tl_shared_b;  // the calling thread's B block in split-M mode, shared with its team
+thread_local GrowBuffer tl_pack_b;    // each thread's own B block in split-N mode and serial runs
 
 inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 

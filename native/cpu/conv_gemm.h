@@ -16,6 +16,7 @@
 // M against the shared block (split-M; used when N is narrow and M tall).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 #include "conv_isa.h"
@@ -23,6 +24,18 @@
 namespace detseg {
 namespace cpu {
 namespace conv {
+
+// A 64-byte aligned float buffer that only grows (2 MiB pages hinted from 256 KiB up); one per thread
+// for packed blocks and transform scratch, so repeated calls do not fault in fresh pages every time.
+struct GrowBuffer {
+  float* p = nullptr;
+  size_t cap = 0;
+  GrowBuffer() = default;
+  GrowBuffer(const GrowBuffer&) = delete;
+  GrowBuffer& operator=(const GrowBuffer&) = delete;
+  ~GrowBuffer();
+  float* get(size_t n);  // at least n floats; the old contents are lost when it grows
+};
 
 struct APacker {
   virtual ~APacker() = default;

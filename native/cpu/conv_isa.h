@@ -60,6 +60,29 @@ struct DwGeom {
   int64_t kh, kw, sh, sw, ph, pw, dh, dw;
 };
 
+// One block of Winograd F(2x2, 3x3) or F(3x3, 2x2) tiles (conv_winograd.cpp plans them, the ISA
+// kernels run them). Tile t has 4x4 input points at in_off[t] + i*in_dy + j*in_dx (i, j < 4) of a
+// channel plane, point (i, j) read when bit i and bit 4 + j of in_bits[t] are set (0 otherwise:
+// padding), and m x m output points at out_off[t] + a*out_dy + b*out_dx, written when bit m*a + b of
+// out_bits[t] is set. The
+// block is `panels` panels of NR tiles; lanes past the real tiles have both bit sets 0.
+// A group of `lanes` tiles (IsaTable::lanes) is regular when its tiles are consecutive tiles of one
+// tile row with column step 2 (no column dilation): group_in_col[group] / group_out_col[group] are
+// then the first input / output column of its first tile (in_w and out_w bound the columns), else
+// INT32_MIN; regular groups are read and written with row loads instead of gathers.
+struct WinoBlock {
+  const int32_t* in_off;
+  const int32_t* in_bits;
+  const int32_t* out_off;
+  const int32_t* out_bits;
+  const int32_t* group_in_col;
+  const int32_t* group_out_col;
+  int32_t in_dy, in_dx, out_dy, out_dx;
+  int32_t in_w, out_w;  // out_w: the first result column past a regular group's reach
+  int m;
+  int64_t panels;
+};
+
 struct IsaTable {
   const char* name;
   int mr, nr;              // micro-tile
@@ -90,6 +113,15 @@ struct IsaTable {
   void (*dw_forward_plane)(const DwGeom& g, const float* x, const float* w, float bias, float* out);
   // Depthwise weight gradient of one plane pair, added in a fixed order: gw[ky][kx] += sum dy * x.
   void (*dw_weight_plane)(const DwGeom& g, const float* x, const float* dy, double* gw);
+  // Winograd transforms of one tile block (conv_winograd.cpp has the layouts):
+  // v[xi][q][c][NR] = (B^T d B)[xi] of tile q*NR + lane of channel c < channels (plane floats apart in
+  // x), in a layout of ldk channels (q's stride ldk*NR, xi's panels*ldk*NR); and y[r][out point] =
+  // bias[r] + (A^T m A) for rows r < rows, from
+  // m[xi][r][panels*NR] (xi's stride m_xi_stride floats), y's rows plane floats apart.
+  void (*wino_input)(const WinoBlock& b, const float* x, int64_t plane, int64_t channels, int64_t ldk, float* v);
+  void (*wino_output)(const WinoBlock& b, const float* m, int64_t m_xi_stride, int64_t rows, const float* bias,
+                      float* y, int64_t plane);
+  int lanes;  // floats per vector (NR is two vectors)
 };
 
 const IsaTable& conv_isa();

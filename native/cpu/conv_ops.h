@@ -62,5 +62,11 @@ const char* conv_kernel_name();
 // while conv calls run on other threads.
 bool conv_force_isa(int level);
 
+// Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions (conv_winograd.h): mode 0 never, 1 where it pays
+// (the default; DETSEG_CONV_WINOGRAD=off|auto|always sets the start), 2 wherever it fits. Returns
+// the previous mode. conv_winograd_runs counts the convolutions it ran (tests).
+int conv_set_winograd(int mode);
+int64_t conv_winograd_runs();
+
 }  // namespace cpu
 }  // namespace detseg

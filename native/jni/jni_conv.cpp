@@ -36,6 +36,14 @@ JNIEXPORT jboolean JNICALL Java_io_detseg_backend_CpuConvNative_forceIsa(JNIEnv*
   return detseg::cpu::conv_force_isa(level) ? JNI_TRUE : JNI_FALSE;
 }
 
+JNIEXPORT jint JNICALL Java_io_detseg_backend_CpuConvNative_setWinograd(JNIEnv*, jclass, jint mode) {
+  return detseg::cpu::conv_set_winograd(mode);
+}
+
+JNIEXPORT jlong JNICALL Java_io_detseg_backend_CpuConvNative_winogradRuns(JNIEnv*, jclass) {
+  return detseg::cpu::conv_winograd_runs();
+}
+
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_sgemm(JNIEnv* env, jclass, jboolean ta, jboolean tb,
                                                                    jlong m, jlong n, jlong k, jfloat alpha, jlong a,
                                                                    jlong lda, jlong b, jlong ldb, jfloat beta,

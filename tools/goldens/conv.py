@@ -127,6 +127,12 @@ def main():
         conv("grouped_strided_dilated", (2, 8, 12, 11), (6, 4, 3, 2), stride=(2, 3), pads=(2, 1, 2, 1),
              dilation=(2, 2), groups=2, seed=19),
         conv("tiles_70_96", (1, 40, 16, 17), (70, 40, 3, 3), pads=(1, 1, 1, 1), seed=20, cpu_only=True),
+        # Winograd F(2x2, 3x3) (every 3x3 stride-1 case above takes it too when forced): groups with
+        # batch and asymmetric pads; rows wide enough for whole-vector lane groups with a masked right
+        # edge and groups that cross tile rows; row dilation with regular column groups
+        conv("wino_groups2_batch2", (2, 8, 9, 11), (6, 4, 3, 3), pads=(1, 0, 2, 1), groups=2, seed=44),
+        conv("wino_wide_rows", (1, 6, 7, 75), (5, 6, 3, 3), pads=(1, 1, 1, 1), seed=45),
+        conv("wino_wide_dil2x1", (1, 5, 9, 70), (4, 5, 3, 3), pads=(2, 1, 2, 1), dilation=(2, 1), seed=46),
         convt("t_basic_s2_op1", (2, 4, 5, 4), (4, 3, 3, 3), stride=(2, 2), padding=(1, 1), output_padding=(1, 1),
               seed=31),
         convt("t_k4_s2_p1", (1, 3, 3, 4), (3, 5, 4, 4), stride=(2, 2), padding=(1, 1), seed=32),
@@ -137,6 +143,15 @@ def main():
         convt("t_depthwise", (1, 5, 6, 5), (5, 1, 3, 3), stride=(2, 1), padding=(1, 1), groups=5, seed=36),
         # stride-1 depthwise transposed: the depthwise data-gradient path, starting from the bias
         convt("t_depthwise_s1_bias", (1, 4, 6, 7), (4, 1, 3, 3), stride=(1, 1), padding=(1, 1), groups=4, seed=43),
+        # stride-1 3x3 transposed (the Winograd data gradient from the bias), and padding beyond the
+        # kernel's reach (a negative padding for the correlation it becomes)
+        convt("t_k3_s1_wide", (1, 6, 5, 66), (6, 4, 3, 3), stride=(1, 1), padding=(1, 1), seed=47),
+        # 2x2 stride-phase taps (F(3x3, 2x2) when forced): a 4x4 stride-2 transposed convolution over
+        # rows wider than a vector, a 2x2 stride-1 convolution, and 6x6 stride 2 (3x3 taps per phase)
+        convt("t_k4_s2_p1_wide", (1, 6, 5, 37), (6, 4, 4, 4), stride=(2, 2), padding=(1, 1), seed=49),
+        conv("k2_s1_pads", (1, 5, 7, 38), (4, 5, 2, 2), pads=(1, 0, 0, 1), seed=50),
+        convt("t_k6_s2_p2_groups", (2, 4, 4, 5), (4, 3, 6, 6), stride=(2, 2), padding=(2, 2), groups=2, seed=54),
+        convt("t_k3_s1_pad_beyond", (1, 3, 6, 7), (3, 4, 3, 3), stride=(1, 1), padding=(3, 2), seed=48),
         convt("t_output_size", (1, 3, 4, 5), (3, 2, 3, 3), stride=(3, 2), padding=(1, 1), output_size=(12, 10),
               seed=37),
         convt("t_maps_1x1", (3, 4, 1, 1), (4, 2, 3, 3), stride=(2, 2), seed=38),

@@ -77,4 +77,24 @@ final class CpuConvKernels implements ConvKernels {
           + "but got '" + level + "'");
     }
   }
+
+  /**
+   * Tests only: where 3x3 stride-1 convolutions take the Winograd F(2x2, 3x3) path: "off", "auto" (where it
+   * pays; the default, or what DETSEG_CONV_WINOGRAD=off|auto|always set) or "always" (wherever it fits).
+   * Not safe while conv ops run on other threads.
+   */
+  static void forceWinogradForTesting(String mode) {
+    switch (mode) {
+      case "off": CpuConvNative.setWinograd(0); break;
+      case "auto": CpuConvNative.setWinograd(1); break;
+      case "always": CpuConvNative.setWinograd(2); break;
+      default: throw new IllegalArgumentException("forceWinogradForTesting: expected off, auto or always but got '"
+          + mode + "'");
+    }
+  }
+
+  /** Tests only: how many convolutions the Winograd path has run in this process. */
+  static long winogradRunsForTesting() {
+    return CpuConvNative.winogradRuns();
+  }
 }

@@ -16,6 +16,12 @@ final class CpuConvNative {
   /** Tests only: 0 SSE2, 1 AVX2, 2 AVX-512, -1 back to the detected level; false if this CPU lacks it. */
   static native boolean forceIsa(int level);
 
+  /** Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions: 0 never, 1 where it pays, 2 wherever it fits; returns the old mode. */
+  static native int setWinograd(int mode);
+
+  /** How many convolutions the Winograd path has run in this process. */
+  static native long winogradRuns();
+
   static native void sgemm(boolean transA, boolean transB, long m, long n, long k, float alpha, long a, long lda,
       long b, long ldb, float beta, long c, long ldc);
 

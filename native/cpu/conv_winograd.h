@@ -1,0 +1,73 @@
+// Internal to the CPU conv family: 3x3 stride-1 correlations by Winograd's F(2x2, 3x3), and 2x2 ones
+// (the stride phases of 4x4 stride-2 transposed convolutions) by F(3x3, 2x2).
+//
+// Each 2x2 block of outputs ("tile") is computed from the 4x4 input points under it with 16 products
+// per (output channel, input channel) instead of 36: Y = A^T [ (G g G^T) .* (B^T d B) ] A. Summed over
+// input channels, the 16 element-wise products become 16 independent GEMMs
+//   M[xi] (c_out x tiles) = U[xi] (c_out x c_in) * V[xi] (c_in x tiles),  xi < 16,
+// run on the SGEMM micro-kernel: 2.25x fewer multiply-adds than the direct convolution, at the price
+// of three transforms (weights once per call; inputs and outputs per tile block, additions only).
+// With dilation d the tile's points are d apart (outputs y0 and y0 + d): tile bases are the rows y with
+// y mod 2d < d, so every output belongs to exactly one tile.
+//
+// F(3x3, 2x2) has the same 4x4 input transform (its B^T's last row negated, compensated in G) and
+// 16 products for 9 outputs instead of 36: the same 2.25x.
+//
+// Accuracy: the transforms only add and halve, so results differ from the direct sum by a few ulps
+// of the operands' magnitudes (checked against the PyTorch goldens and the direct path in tests).
+// DETSEG_CONV_WINOGRAD=off (or conv_set_winograd) keeps every convolution on the direct GEMM paths.
+#pragma once
+
+#include <cstdint>
+
+namespace detseg {
+namespace cpu {
+namespace conv {
+
+// Result [n, c_out, h_out, w_out] point (oy, ox) = bias + sum over i, ky, kx of
+// weight(o, i, ky, kx) * source[n, i, oy - pad_h + ky*dil_h, ox - pad_w + kx*dil_w] (0 outside),
+// within each of `groups` channel groups; ky, kx < r. Tiles are m x m outputs from 4 x 4 inputs:
+// m = 2 is F(2x2, 3x3) (r = 3), m = 3 is F(3x3, 2x2) (r = 2; the phases of a stride-2 transposed
+// convolution with a 4x4 kernel). Result point (oy, ox) is stored in its channel's plane (out_plane
+// floats apart, rows out_pitch apart) at row out_y0 + out_sy*oy, column out_x0 + out_sx*ox: the stride
+// phases of a data gradient write straight into their interleaved places.
+struct WinoConv {
+  int64_t n, groups;
+  int64_t c_in, h, w;
+  int64_t c_out, h_out, w_out;
+  int64_t pad_h, pad_w;  // may be negative (a data gradient with padding beyond the kernel)
+  int64_t dil_h, dil_w;
+  int m;
+  int64_t out_pitch, out_plane, out_sy, out_sx, out_y0, out_x0;
+};
+
+// The plain case: m = 2, results stored densely as [n, c_out, h_out, w_out].
+inline WinoConv wino_dense(int64_t n, int64_t groups, int64_t c_in, int64_t h, int64_t w, int64_t c_out,
+                           int64_t h_out, int64_t w_out, int64_t pad_h, int64_t pad_w, int64_t dil_h, int64_t dil_w) {
+  return WinoConv{n, groups, c_in, h, w, c_out, h_out, w_out, pad_h, pad_w, dil_h, dil_w, 2,
+                  w_out, h_out * w_out, 1, 1, 0, 0};
+}
+
+// weight(group gr, group-local output o, group-local input i, ky, kx) (ky, kx < r) =
+// base[gr*sg + o*so + i*si + ky*sky + kx*skx]; negative strides express a flipped kernel.
+struct WinoWeights {
+  const float* base;
+  int64_t sg, so, si, sky, skx;
+};
+
+// Whether the Winograd path may run this shape (index ranges fit its 32-bit lane offsets), and
+// whether it should by default (enough channels for the GEMMs to outweigh the transforms).
+bool winograd_fits(const WinoConv& c);
+bool winograd_pays(const WinoConv& c);
+
+// 0: never, 1: when it pays (the default), 2: whenever it fits (tests). DETSEG_CONV_WINOGRAD=off|auto|always
+// sets the start value.
+int winograd_mode();
+void set_winograd_mode(int mode);
+
+
+void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst);
+
+}  // namespace conv
+}  // namespace cpu
+}  // namespace detseg
