@@ -66,19 +66,27 @@ struct DwGeom {
 // padding), and m x m output points at out_off[t] + a*out_dy + b*out_dx, written when bit m*a + b of
 // out_bits[t] is set. The
 // block is `panels` panels of NR tiles; lanes past the real tiles have both bit sets 0.
-// A group of `lanes` tiles (IsaTable::lanes) is regular when its tiles are consecutive tiles of one
-// tile row with column step 2 (no column dilation): group_in_col[group] / group_out_col[group] are
-// then the first input / output column of its first tile (in_w and out_w bound the columns), else
-// INT32_MIN; regular groups are read and written with row loads instead of gathers.
+// A group of `lanes` tiles (IsaTable::lanes) is regular when it is one or two pieces (lanes
+// [0, group_split) and [group_split, lanes); group_split = lanes: one piece), each piece consecutive
+// tiles of one tile row with their points in consecutive columns (tile columns 2 apart):
+// group_in_col / group_in_col2 are then the column of the piece's first tile's first input point
+// within its row, group_out_col / group_out_col2 the same for outputs, group_in_w / group_out_w the
+// row widths (points outside are padding / not written); else group_in_col is INT32_MIN
+// (group_out_col INT32_MIN: outputs not regular). Regular groups are read and written with masked
+// row loads and stores instead of gathers and scatters.
 struct WinoBlock {
   const int32_t* in_off;
   const int32_t* in_bits;
   const int32_t* out_off;
   const int32_t* out_bits;
+  const int32_t* group_split;
   const int32_t* group_in_col;
+  const int32_t* group_in_col2;
   const int32_t* group_out_col;
+  const int32_t* group_out_col2;
+  const int32_t* group_in_w;
+  const int32_t* group_out_w;
   int32_t in_dy, in_dx, out_dy, out_dx;
-  int32_t in_w, out_w;  // out_w: the first result column past a regular group's reach
   int m;
   int64_t panels;
 };

@@ -50,56 +50,244 @@ std::vector<int64_t> tile_bases(int64_t len, int64_t dil, int m) {
   return b;
 }
 
-// Per tile of the image: offsets and validity bits (conv_isa.h WinoBlock), padded to whole panels.
+// Per tile of the image: offsets and validity bits (conv_isa.h WinoBlock), padded to whole panels,
+// and per lane group whether it is regular.
 struct TilePlan {
-  std::vector<int32_t> in_off, in_bits, out_off, out_bits, group_in_col, group_out_col;
+  std::vector<int32_t> in_off, in_bits, out_off, out_bits;
+  std::vector<int32_t> group_split, group_in_col, group_in_col2, group_out_col, group_out_col2, group_in_w, group_out_w;
+  int32_t in_dy = 0, in_dx = 0, out_dy = 0, out_dx = 0;
+  int64_t src_plane = 0, dst_plane = 0;  // floats between channels of what the tiles read / write
   int64_t tiles = 0, panels = 0;
 };
 
-TilePlan plan_tiles(const WinoConv& c, int64_t nr, int64_t lanes) {
-  const std::vector<int64_t> by = tile_bases(c.h_out, c.dil_h, c.m), bx = tile_bases(c.w_out, c.dil_w, c.m);
-  TilePlan p;
-  p.tiles = (int64_t)(by.size() * bx.size());
+// The segment of a row a regular group must stay in, and where its tile's points sit in it.
+struct TileSeg {
+  int64_t seg;          // segment id (tiles of one segment and consecutive columns can share a group)
+  int64_t in_col, in_w;  // first input column within the segment, segment width
+  int64_t out_col, out_w;
+};
+
+void add_tile(TilePlan& p, int64_t in_off, int32_t in_bits, int64_t out_off, int32_t out_bits) {
+  p.in_off.push_back((int32_t)in_off);
+  p.in_bits.push_back(in_bits);
+  p.out_off.push_back((int32_t)out_off);
+  p.out_bits.push_back(out_bits);
+}
+
+// Pads to whole panels and marks the regular lane groups (segs: one per tile; regular_out false when
+// results are not in consecutive columns).
+void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int64_t lanes, bool regular_in,
+                 bool regular_out) {
+  p.tiles = (int64_t)p.in_off.size();
   p.panels = (p.tiles + nr - 1) / nr;
   const size_t n = (size_t)(p.panels * nr);
-  p.in_off.assign(n, 0);
-  p.in_bits.assign(n, 0);
-  p.out_off.assign(n, 0);
-  p.out_bits.assign(n, 0);
-  size_t t = 0;
-  for (int64_t oy : by) {
-    for (int64_t ox : bx) {
-      const int64_t iy = oy - c.pad_h, ix = ox - c.pad_w;
-      int32_t bits = 0;
-      for (int i = 0; i < 4; ++i) {
-        const int64_t r = iy + i * c.dil_h, q = ix + i * c.dil_w;
-        if (r >= 0 && r < c.h) bits |= 1 << i;
-        if (q >= 0 && q < c.w) bits |= 16 << i;
+  p.in_off.resize(n, 0);
+  p.in_bits.resize(n, 0);
+  p.out_off.resize(n, 0);
+  p.out_bits.resize(n, 0);
+  const int64_t groups = (int64_t)n / lanes;
+  p.group_split.assign((size_t)groups, (int32_t)lanes);
+  p.group_in_col.assign((size_t)groups, INT32_MIN);
+  p.group_in_col2.assign((size_t)groups, INT32_MIN);
+  p.group_out_col.assign((size_t)groups, INT32_MIN);
+  p.group_out_col2.assign((size_t)groups, INT32_MIN);
+  p.group_in_w.assign((size_t)groups, 0);
+  p.group_out_w.assign((size_t)groups, 0);
+  if (!regular_in) return;
+  // regular: whole, at most two segments, tile columns 2 apart within each
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    const int64_t first = gi * lanes, last = first + lanes - 1;
+    if (last >= p.tiles) continue;
+    int64_t split = lanes;
+    bool ok = true;
+    for (int64_t l = 1; l < lanes && ok; ++l) {
+      const TileSeg& prev = segs[(size_t)(first + l - 1)];
+      const TileSeg& cur = segs[(size_t)(first + l)];
+      if (cur.seg != prev.seg) {
+        ok = split == lanes;  // a second change: three pieces
+        split = l;
+      } else {
+        ok = cur.in_col == prev.in_col + 2 && cur.out_col == prev.out_col + 2;
       }
-      p.in_off[t] = (int32_t)(iy * c.w + ix);
-      p.in_bits[t] = bits;
-      p.out_off[t] = (int32_t)((c.out_y0 + c.out_sy * oy) * c.out_pitch + c.out_x0 + c.out_sx * ox);
+    }
+    if (!ok) continue;
+    const TileSeg& a = segs[(size_t)first];
+    const TileSeg& z = segs[(size_t)(first + std::min(split, lanes - 1))];
+    p.group_split[(size_t)gi] = (int32_t)split;
+    p.group_in_col[(size_t)gi] = (int32_t)a.in_col;
+    p.group_in_col2[(size_t)gi] = (int32_t)z.in_col;
+    p.group_in_w[(size_t)gi] = (int32_t)a.in_w;
+    if (!regular_out) continue;
+    p.group_out_col[(size_t)gi] = (int32_t)a.out_col;
+    p.group_out_col2[(size_t)gi] = (int32_t)z.out_col;
+    p.group_out_w[(size_t)gi] = (int32_t)a.out_w;
+  }
+}
+
+int32_t row_bits(const WinoConv& c, int64_t iy) {
+  int32_t bits = 0;
+  for (int i = 0; i < 4; ++i) {
+    const int64_t r = iy + i * c.dil_h;
+    if (r >= 0 && r < c.h) bits |= 1 << i;
+  }
+  return bits;
+}
+
+// Column phases (phase_plan): with dense results and m = 2, column dilation d > 1 is undone by
+// storing each row's columns phase by phase. Result phase rho (columns rho + d*k) reads one input
+// phase phi at consecutive indices, so its tiles are those of an undilated row. Segments are laid
+// 2*nt columns apart, nt tiles each (the longest phase's tiles plus a spare), input phase phi placed
+// so that tile k' of segment rho reads from column s0 + 2*nt*rho + 2*k': all tiles of a tile row step
+// 2 columns, across segments too, and every lane group within a row is regular. The spare tiles and
+// gaps (zeros) keep a segment's reads off its neighbours' data; their outputs are not stored back.
+struct PhaseLayout {
+  int64_t d = 1, nt = 0, s0 = 0;
+  int64_t in_w = 0, out_w = 0;        // physical row widths
+  std::vector<int64_t> in_pos;        // by input phase: column of its index 0
+  std::vector<int64_t> wo, c0, phi;   // by result phase: width, first input index, input phase
+};
+
+int64_t phase_width(int64_t len, int64_t phase, int64_t d) { return phase >= len ? 0 : (len - phase + d - 1) / d; }
+
+bool phase_layout_applies(const WinoConv& c) {
+  return c.m == 2 && c.dil_w > 1 && c.out_sy == 1 && c.out_sx == 1 && c.out_y0 == 0 && c.out_x0 == 0 &&
+         c.out_pitch == c.w_out && c.out_plane == c.h_out * c.w_out;
+}
+
+PhaseLayout phase_layout(const WinoConv& c) {
+  PhaseLayout L;
+  const int64_t d = c.dil_w, rhos = std::min(d, c.w_out);
+  L.d = d;
+  L.wo.resize(rhos);
+  L.c0.resize(rhos);
+  L.phi.resize(rhos);
+  int64_t nt = 1;
+  for (int64_t r = 0; r < rhos; ++r) {
+    L.phi[r] = ((r - c.pad_w) % d + d) % d;
+    L.c0[r] = (r - c.pad_w - L.phi[r]) / d;
+    L.wo[r] = phase_width(c.w_out, r, d);
+    nt = std::max(nt, (L.wo[r] + 1) / 2);
+  }
+  // smallest nt for which no segment's data or live reads reach a neighbour's data
+  for (;; ++nt) {
+    bool ok = true;
+    for (int64_t r = 0; r + 1 < rhos && ok; ++r) {
+      const int64_t wi = phase_width(c.w, L.phi[r], d);
+      const int64_t next_data = 2 * nt - L.c0[r + 1];  // relative to segment r's first read
+      // a tile's fourth input column feeds only its second output column: when that is past the
+      // phase's end (odd width) the column may hold a neighbour's data
+      const int64_t last_read = 2 * ((L.wo[r] + 1) / 2 - 1) + (L.wo[r] % 2 == 1 ? 2 : 3);
+      const int64_t data_end = -L.c0[r] + wi - 1;
+      ok = std::max(last_read, data_end) < next_data;
+    }
+    if (ok) break;
+  }
+  L.nt = nt;
+  L.s0 = 0;
+  for (int64_t r = 0; r < rhos; ++r) L.s0 = std::max(L.s0, L.c0[r] - 2 * nt * r);
+  L.in_pos.assign(d, -1);
+  int64_t end = L.s0 + 2 * nt * rhos + 2;  // one past the last read
+  for (int64_t r = 0; r < rhos; ++r) {
+    L.in_pos[L.phi[r]] = L.s0 + 2 * nt * r - L.c0[r];
+    end = std::max(end, L.in_pos[L.phi[r]] + phase_width(c.w, L.phi[r], d));
+  }
+  L.in_w = end;
+  L.out_w = 2 * nt * rhos;
+  return L;
+}
+
+TilePlan phase_plan(const WinoConv& c, const PhaseLayout& L, int64_t nr, int64_t lanes) {
+  TilePlan p;
+  std::vector<TileSeg> segs;
+  int64_t seg = 0;
+  const int64_t rhos = (int64_t)L.wo.size();
+  for (int64_t oy : tile_bases(c.h_out, c.dil_h, 2)) {
+    const int64_t iy = oy - c.pad_h;
+    const int32_t bits = row_bits(c, iy) | 0xF0;  // columns: the layout's zeros pad them
+    for (int64_t r = 0; r < rhos; ++r) {
+      for (int64_t k = 0; k < L.nt; ++k) {
+        int32_t ob = 0;
+        for (int a = 0; a < 2; ++a)
+          for (int b = 0; b < 2; ++b)
+            if (oy + a * c.dil_h < c.h_out && 2 * k + b < L.wo[r]) ob |= 1 << (2 * a + b);
+        const int64_t col = 2 * L.nt * r + 2 * k;
+        add_tile(p, iy * L.in_w + L.s0 + col, bits, oy * L.out_w + col, ob);
+        segs.push_back(TileSeg{seg, L.s0 + col, L.in_w, col, L.out_w});
+      }
+    }
+    ++seg;
+  }
+  p.in_dy = (int32_t)(c.dil_h * L.in_w);
+  p.in_dx = 1;
+  p.out_dy = (int32_t)(c.dil_h * L.out_w);
+  p.out_dx = 1;
+  p.src_plane = c.h * L.in_w;
+  p.dst_plane = c.h_out * L.out_w;
+  finish_plan(p, segs, nr, lanes, true, true);
+  return p;
+}
+
+// rows of width w -> rows of width L.in_w in the phase layout (zeros elsewhere), and back for results.
+void to_phase_layout(const PhaseLayout& L, const float* src, int64_t rows, int64_t w, float* dst) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* s = src + r * w;
+    float* o = dst + r * L.in_w;
+    std::memset(o, 0, (size_t)L.in_w * sizeof(float));
+    for (int64_t f = 0; f < std::min(L.d, w); ++f) {
+      if (L.in_pos[f] < 0) continue;  // no result phase reads it (narrow results)
+      float* q = o + L.in_pos[f];
+      for (int64_t x = f; x < w; x += L.d) *q++ = s[x];
+    }
+  }
+}
+
+void from_phase_layout(const PhaseLayout& L, const float* src, int64_t rows, int64_t w_out, float* dst) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; ++r) {
+    const float* s = src + r * L.out_w;
+    float* o = dst + r * w_out;
+    for (int64_t rho = 0; rho < (int64_t)L.wo.size(); ++rho) {
+      const float* q = s + 2 * L.nt * rho;
+      for (int64_t k = 0; k < L.wo[rho]; ++k) o[rho + L.d * k] = q[k];
+    }
+  }
+}
+
+// Any m and result placement, columns in place: points dil_w apart. Regular lane groups (row loads)
+// when m = 2 and dil_w = 1, with row stores too when results are in consecutive columns; the rest is
+// read and written by gathers and scatters.
+TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
+  TilePlan p;
+  std::vector<TileSeg> segs;
+  const bool regular = c.m == 2 && c.dil_w == 1;
+  int64_t seg = 0;
+  for (int64_t oy : tile_bases(c.h_out, c.dil_h, c.m)) {
+    const int64_t iy = oy - c.pad_h;
+    const int32_t rbits = row_bits(c, iy);
+    for (int64_t ox : tile_bases(c.w_out, c.dil_w, c.m)) {
+      const int64_t ix = ox - c.pad_w;
+      int32_t bits = rbits;
+      for (int j = 0; j < 4; ++j) {
+        const int64_t q = ix + j * c.dil_w;
+        if (q >= 0 && q < c.w) bits |= 16 << j;
+      }
       int32_t ob = 0;
       for (int a = 0; a < c.m; ++a)
         for (int b = 0; b < c.m; ++b)
           if (oy + a * c.dil_h < c.h_out && ox + b * c.dil_w < c.w_out) ob |= 1 << (c.m * a + b);
-      p.out_bits[t] = ob;
-      ++t;
+      add_tile(p, iy * c.w + ix, bits, (c.out_y0 + c.out_sy * oy) * c.out_pitch + c.out_x0 + c.out_sx * ox, ob);
+      segs.push_back(TileSeg{seg, ix, c.w, c.out_x0 + ox, c.out_x0 + c.w_out});
     }
+    ++seg;
   }
-  // regular lane groups (the ISA kernels take them for m = 2 only): whole, inside one tile row,
-  // columns 2 apart; their outputs also need consecutive result columns
-  const int64_t groups = (int64_t)n / lanes, per_row = (int64_t)bx.size();
-  p.group_in_col.assign((size_t)groups, INT32_MIN);
-  p.group_out_col.assign((size_t)groups, INT32_MIN);
-  for (int64_t gi = 0; gi < groups; ++gi) {
-    const int64_t first = gi * lanes, last = first + lanes - 1;
-    if (c.m != 2 || c.dil_w != 1 || last >= p.tiles || first / per_row != last / per_row) continue;
-    const int64_t ox = bx[(size_t)(first % per_row)];
-    if (bx[(size_t)(last % per_row)] != ox + 2 * (lanes - 1)) continue;
-    p.group_in_col[(size_t)gi] = (int32_t)(ox - c.pad_w);
-    if (c.out_sx == 1) p.group_out_col[(size_t)gi] = (int32_t)(c.out_x0 + ox);
-  }
+  p.in_dy = (int32_t)(c.dil_h * c.w);
+  p.in_dx = (int32_t)c.dil_w;
+  p.out_dy = (int32_t)(c.dil_h * c.out_sy * c.out_pitch);
+  p.out_dx = (int32_t)(c.dil_w * c.out_sx);
+  p.src_plane = c.h * c.w;
+  p.dst_plane = c.out_plane;
+  finish_plan(p, segs, nr, lanes, regular, regular && c.out_sx == 1);
   return p;
 }
 
@@ -180,53 +368,18 @@ void transform_weights_for(int64_t mr, const WinoConv& c, const WinoWeights& wt,
 thread_local GrowBuffer tl_weights;  // U, on the calling thread
 thread_local GrowBuffer tl_inputs;   // V of the block a thread runs
 thread_local GrowBuffer tl_products;  // M of the block a thread runs
+thread_local GrowBuffer tl_split_src;  // source and result in the column-phase layout (calling thread)
+thread_local GrowBuffer tl_split_dst;
 
-}  // namespace
-
-int winograd_mode() { return g_mode.load(std::memory_order_relaxed); }
-void set_winograd_mode(int mode) { g_mode.store(mode, std::memory_order_relaxed); }
-
-
-bool winograd_fits(const WinoConv& c) {
-  if (c.dil_h < 1 || c.dil_w < 1 || c.h_out < 1 || c.w_out < 1 || (c.m != 2 && c.m != 3)) return false;
-  // every lane offset (input point or output point, masked off or not) must be an int32
-  const int64_t lim = std::numeric_limits<int32_t>::max() / 2;
-  const int64_t rows_in = c.h_out + std::abs(c.pad_h) + 3 * c.dil_h, cols_in = c.w_out + std::abs(c.pad_w) + 3 * c.dil_w;
-  const int64_t rows_out = c.out_y0 + c.out_sy * (c.h_out + 3 * c.dil_h), cols_out = c.out_x0 + c.out_sx * (c.w_out + 3 * c.dil_w);
-  return rows_in < lim / std::max<int64_t>(c.w, 1) - cols_in && rows_out < lim / std::max<int64_t>(c.out_pitch, 1) - cols_out;
-}
-
-bool winograd_pays(const WinoConv& c) {
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
-  // F(3x3, 2x2) reads and writes every tile point through gathers and scatters (its tiles step 3
-  // columns, and a transposed convolution's phases write every other column), which eat its 2.25x:
-  // measured 0.9-1.1x the direct path (256 -> 128 channels, 32x32 to 128x128 maps), so it only runs
-  // when forced.
-  if (c.m != 2) return false;
-  // The tile transforms cost ~ (cig + cog) * 16 per tile against 16 * cig * cog multiply-adds, and
-  // the weight transform ~ 16 * cig * cog per call, paid back by ~5 saved multiply-adds per output
-  // point: below 32 channels a side or ~400 output points per image the direct GEMM path measured as
-  // fast or faster (e.g. 512 -> 512 at 13x13: 0.9x, 128 -> 256 at 26x26: 1.3x, 256 -> 256 at 64x64: 1.8x).
-  return cig >= 32 && cog >= 32 && c.h_out * c.w_out >= 400;
-}
-
-void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst) {
-  const IsaTable& isa = conv_isa();
+void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan& plan, const float* u, const float* src,
+                const float* bias, float* dst) {
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
   const int64_t upanels = (cog + MR - 1) / MR, mrows = upanels * MR;
   const int64_t u_xi = upanels * cig * MR;
-  float* u = tl_weights.get((size_t)(c.groups * 16 * u_xi));
-  if (c.m == 2) {
-    transform_weights_for<3>(MR, c, wt, u);
-  } else {
-    transform_weights_for<2>(MR, c, wt, u);
-  }
-
-  const TilePlan plan = plan_tiles(c, NR, isa.lanes);
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
   const int64_t items = c.n * c.groups * blocks;
-  const int64_t in_plane = c.h * c.w, out_plane = c.out_plane;
+  const int64_t in_plane = plan.src_plane, out_plane = plan.dst_plane;
   const int64_t v_floats = 16 * BLOCK_PANELS * NR * cig, m_floats = 16 * mrows * BLOCK_PANELS * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
@@ -239,14 +392,17 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
                       plan.in_bits.data() + t0,
                       plan.out_off.data() + t0,
                       plan.out_bits.data() + t0,
+                      plan.group_split.data() + t0 / isa.lanes,
                       plan.group_in_col.data() + t0 / isa.lanes,
+                      plan.group_in_col2.data() + t0 / isa.lanes,
                       plan.group_out_col.data() + t0 / isa.lanes,
-                      (int32_t)(c.dil_h * c.w),
-                      (int32_t)c.dil_w,
-                      (int32_t)(c.dil_h * c.out_sy * c.out_pitch),
-                      (int32_t)(c.dil_w * c.out_sx),
-                      (int32_t)c.w,
-                      (int32_t)(c.out_x0 + c.out_sx * c.w_out),
+                      plan.group_out_col2.data() + t0 / isa.lanes,
+                      plan.group_in_w.data() + t0 / isa.lanes,
+                      plan.group_out_w.data() + t0 / isa.lanes,
+                      plan.in_dy,
+                      plan.in_dx,
+                      plan.out_dy,
+                      plan.out_dx,
                       c.m,
                       std::min<int64_t>(BLOCK_PANELS, plan.panels - blk * BLOCK_PANELS)};
     auto share = [&](int64_t n, int64_t& lo, int64_t& hi) {
@@ -286,7 +442,7 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
   };
 
   const int T = omp_get_max_threads();
-  if (T > 1 && (items < 2 * T || (items % T != 0 && items < 16 * T)) && !omp_in_parallel()) {
+  if (T > 1 && items < 2 * T && !omp_in_parallel()) {
     // Too few blocks to deal out evenly (small images, large channel counts): the team shares each
     // block, in the calling thread's buffers (a block is ~0.5 ms of work at 256 channels; the three
     // barriers per block cost microseconds).
@@ -304,6 +460,62 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
 #pragma omp for schedule(dynamic, 1)
     for (int64_t item = 0; item < items; ++item) run_item(item, 0, 1, v, m);
   }
+}
+
+}  // namespace
+
+int winograd_mode() { return g_mode.load(std::memory_order_relaxed); }
+void set_winograd_mode(int mode) { g_mode.store(mode, std::memory_order_relaxed); }
+
+
+bool winograd_fits(const WinoConv& c) {
+  if (c.dil_h < 1 || c.dil_w < 1 || c.h_out < 1 || c.w_out < 1 || (c.m != 2 && c.m != 3)) return false;
+  // every lane offset (input point or output point, masked off or not) must be an int32
+  const int64_t lim = std::numeric_limits<int32_t>::max() / 2;
+  const int64_t rows_in = c.h_out + std::abs(c.pad_h) + 3 * c.dil_h, cols_in = c.w_out + std::abs(c.pad_w) + 3 * c.dil_w;
+  const int64_t rows_out = c.out_y0 + c.out_sy * (c.h_out + 3 * c.dil_h), cols_out = c.out_x0 + c.out_sx * (c.w_out + 3 * c.dil_w);
+  return rows_in < lim / std::max<int64_t>(c.w, 1) - cols_in && rows_out < lim / std::max<int64_t>(c.out_pitch, 1) - cols_out;
+}
+
+bool winograd_pays(const WinoConv& c) {
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  // F(3x3, 2x2) reads and writes every tile point through gathers and scatters (its tiles step 3
+  // columns, and a transposed convolution's phases write every other column), which eat its 2.25x:
+  // measured 0.9-1.1x the direct path (256 -> 128 channels, 32x32 to 128x128 maps), so it only runs
+  // when forced.
+  if (c.m != 2) return false;
+  // The tile transforms cost ~ (cig + cog) * 16 per tile against 16 * cig * cog multiply-adds, and
+  // the weight transform ~ 16 * cig * cog per call, paid back by ~5 saved multiply-adds per output
+  // point: below 32 channels a side or ~400 output points per image the direct GEMM path measured as
+  // fast or faster (e.g. 512 -> 512 at 13x13: 0.9x, 128 -> 256 at 26x26: 1.3x, 256 -> 256 at 64x64: 1.8x).
+  return cig >= 32 && cog >= 32 && c.h_out * c.w_out >= 400;
+}
+
+void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst) {
+  const IsaTable& isa = conv_isa();
+  const int64_t MR = isa.mr, NR = isa.nr;
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const int64_t u_xi = (cog + MR - 1) / MR * cig * MR;
+  float* u = tl_weights.get((size_t)(c.groups * 16 * u_xi));
+  if (c.m == 2) {
+    transform_weights_for<3>(MR, c, wt, u);
+  } else {
+    transform_weights_for<2>(MR, c, wt, u);
+  }
+
+  if (phase_layout_applies(c)) {
+    // run on copies of the source and the result in the column-phase layout (phase_plan)
+    const PhaseLayout L = phase_layout(c);
+    const TilePlan plan = phase_plan(c, L, NR, isa.lanes);
+    float* s2 = tl_split_src.get((size_t)(c.n * c.c_in * plan.src_plane));
+    float* d2 = tl_split_dst.get((size_t)(c.n * c.c_out * plan.dst_plane));
+    to_phase_layout(L, src, c.n * c.c_in * c.h, c.w, s2);
+    run_blocks(c, isa, plan, u, s2, bias, d2);
+    from_phase_layout(L, d2, c.n * c.c_out * c.h_out, c.w_out, dst);
+    return;
+  }
+  const TilePlan plan = general_plan(c, NR, isa.lanes);
+  run_blocks(c, isa, plan, u, src, bias, dst);
 }
 
 }  // namespace conv
