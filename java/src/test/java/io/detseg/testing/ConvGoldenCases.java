@@ -46,6 +46,16 @@ public final class ConvGoldenCases {
     return out;
   }
 
+  /** The case called name. */
+  public static JsonNode named(String name) {
+    for (JsonNode c : all()) {
+      if (c.get("name").asText().equals(name)) {
+        return c;
+      }
+    }
+    throw new IllegalArgumentException("no conv golden case named " + name);
+  }
+
   /** Runs case c on device d (forward and every gradient) and asserts each result against its golden. */
   public static void check(Device d, JsonNode c) {
     String name = c.get("name").asText();
