@@ -1,0 +1,75 @@
+// The CPU conv family's promise that results do not depend on the thread count (conv_ops.h): every
+// path (direct GEMM, Winograd with blocks dealt to threads or shared by the team, the column-phase
+// layout of dilated convolutions, strided data gradients) gives the same bits on 1 and 2 threads.
+#include <omp.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "conv_ops.h"
+#include "harness.h"
+
+namespace {
+
+using detseg::cpu::Conv2dGeom;
+
+struct Run {
+  std::vector<float> y, dx, dw;
+};
+
+Run run(const Conv2dGeom& g, const std::vector<float>& x, const std::vector<float>& w, const std::vector<float>& b,
+        const std::vector<float>& dy, int threads) {
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  Run r;
+  r.y.assign((size_t)(g.n * g.c_out * g.h_out * g.w_out), 0.0f);
+  r.dx.assign(x.size(), 0.0f);
+  r.dw.assign(w.size(), 0.0f);
+  detseg::cpu::conv2d_forward_f32(g, x.data(), w.data(), b.data(), r.y.data());
+  detseg::cpu::conv2d_backward_data_f32(g, dy.data(), w.data(), r.dx.data(), nullptr);
+  detseg::cpu::conv2d_backward_weight_f32(g, x.data(), dy.data(), r.dw.data());
+  omp_set_num_threads(before);
+  return r;
+}
+
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+void check_threads(const Conv2dGeom& g, int winograd_mode) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> nd;
+  std::vector<float> x((size_t)(g.n * g.c_in * g.h * g.w)), w((size_t)(g.c_out * (g.c_in / g.groups) * g.kh * g.kw));
+  std::vector<float> b((size_t)g.c_out), dy((size_t)(g.n * g.c_out * g.h_out * g.w_out));
+  for (auto* v : {&x, &w, &b, &dy})
+    for (float& e : *v) e = nd(rng);
+  const int old = detseg::cpu::conv_set_winograd(winograd_mode);
+  const int64_t runs0 = detseg::cpu::conv_winograd_runs();
+  const Run one = run(g, x, w, b, dy, 1);
+  const Run two = run(g, x, w, b, dy, 2);
+  const int64_t runs = detseg::cpu::conv_winograd_runs() - runs0;
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(same_bits(one.y, two.y));
+  CHECK(same_bits(one.dx, two.dx));
+  CHECK(same_bits(one.dw, two.dw));
+  if (winograd_mode == 0) CHECK_EQ(runs, (int64_t)0);
+  if (winograd_mode == 2) CHECK(runs > 0);  // the path under test did run
+}
+
+}  // namespace
+
+// {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+TEST(conv_direct_paths_same_bits_on_1_and_2_threads) {
+  check_threads(Conv2dGeom{2, 24, 13, 17, 20, 13, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 0);
+  check_threads(Conv2dGeom{1, 16, 20, 22, 12, 10, 11, 4, 4, 2, 2, 1, 1, 1, 1, 2}, 0);
+}
+
+TEST(conv_winograd_same_bits_on_1_and_2_threads) {
+  // many blocks (dealt out), one block (shared by the team), dilation 3 (column-phase layout)
+  check_threads(Conv2dGeom{1, 40, 48, 70, 36, 48, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 2);
+  check_threads(Conv2dGeom{1, 64, 9, 12, 48, 9, 12, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 2);
+  check_threads(Conv2dGeom{2, 32, 30, 33, 32, 30, 33, 3, 3, 1, 1, 3, 3, 3, 3, 2}, 2);
+  // 4x4 stride 2: its data gradient's phases by F(3x3, 2x2)
+  check_threads(Conv2dGeom{1, 16, 24, 26, 20, 12, 13, 4, 4, 2, 2, 1, 1, 1, 1, 1}, 2);
+}
