@@ -107,7 +107,7 @@ bool winograd_forward(const Conv2dGeom& g, const float* x, const float* weight, 
   c.m = g.kh == 3 ? 2 : 3;
   if (!use_winograd(c)) return false;
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
-  conv::winograd_conv(c, x, conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, g.kw, 1}, bias, y);
+  conv::winograd_conv(c, x, conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, 0, g.kw, 1}, bias, y);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -145,7 +145,7 @@ bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* w
   }
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
   for (const PhaseConv& p : phases) {
-    conv::winograd_conv(p.c, dy, conv::WinoWeights{weight + p.base, cog * cig * k2, k2, cig * k2, p.sky, p.skx},
+    conv::winograd_conv(p.c, dy, conv::WinoWeights{weight, cog * cig * k2, k2, cig * k2, k2, p.base, p.sky, p.skx},
                         bias, dx);
   }
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);

@@ -19,7 +19,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
-#include <stdexcept>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -294,13 +293,13 @@ TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
 // U = G g G^T for every (group, output, input) into the packed layout; rows of the last panel past
 // the group's outputs are 0. F(2x2, 3x3): G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. F(3x3, 2x2):
 // G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1] (the last row negated to pair with the shared input transform).
-// The loops run across the MR outputs of a panel (contiguous in U), so they vectorise; work items are
-// (group, panel, input).
+// Per (group, panel, input): the panel's kernel taps are gathered tap-major, so every step below is
+// a loop across the panel's outputs, the last writing U's packed rows directly.
 
-// t[0..3] = G * (g[0], g[1], g[2]) (r = 3) or G * (g[0], g[1]) (r = 2), across MR lanes.
-template <int R, int MR>
-inline void g_column(const float (*g)[MR], float (*t)[MR]) {
-  for (int o = 0; o < MR; ++o) {
+// t[0..3] = G * (g[0], g[1], g[2]) (r = 3) or G * (g[0], g[1]) (r = 2), across n outputs.
+template <int R>
+void g_columns(const float* const* g, float* const* t, int64_t n) {
+  for (int64_t o = 0; o < n; ++o) {
     if (R == 3) {
       const float g0 = g[0][o], g1 = g[1][o], g2 = g[2][o];
       t[0][o] = g0;
@@ -317,51 +316,51 @@ inline void g_column(const float (*g)[MR], float (*t)[MR]) {
   }
 }
 
-// MR is a template argument so the lane loops are fixed-length (vectorised, no calls).
-template <int R, int MR>
-void transform_weights(const WinoConv& c, const WinoWeights& wt, float* u) {
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
-  const int64_t upanels = (cog + MR - 1) / MR;
-  const int64_t panel_floats = cig * MR, xi_floats = upanels * panel_floats;
-  const int64_t items = c.groups * upanels * cig;
-  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * MR / 4096));
-#pragma omp parallel for schedule(static) num_threads(nt)
-  for (int64_t item = 0; item < items; ++item) {
-    const int64_t i = item % cig, gp = item / cig, p = gp % upanels, gr = gp / upanels;
-    const int64_t rows = std::min<int64_t>(MR, cog - p * MR);
-    // g[ky][kx][o]; t[kx][xi row][o] = G down each kernel column; then G across each row of t
-    float g[R][R][MR], col[R][MR], t[R][4][MR], row[R][MR], uu[4][MR];
-    const float* w0 = wt.base + gr * wt.sg + (p * MR) * wt.so + i * wt.si;
-    for (int ky = 0; ky < R; ++ky)
-      for (int kx = 0; kx < R; ++kx) {
-        const float* w = w0 + ky * wt.sky + kx * wt.skx;
-        for (int o = 0; o < MR; ++o) g[ky][kx][o] = o < rows ? w[o * wt.so] : 0.0f;
-      }
-    for (int kx = 0; kx < R; ++kx) {
-      for (int ky = 0; ky < R; ++ky)
-        for (int o = 0; o < MR; ++o) col[ky][o] = g[ky][kx][o];
-      g_column<R, MR>(col, t[kx]);
-    }
-    float* dst = u + gr * 16 * xi_floats + p * panel_floats + i * MR;
-    for (int r = 0; r < 4; ++r) {
-      for (int kx = 0; kx < R; ++kx)
-        for (int o = 0; o < MR; ++o) row[kx][o] = t[kx][r][o];
-      g_column<R, MR>(row, uu);
-      for (int s = 0; s < 4; ++s) {
-        float* d = dst + (r * 4 + s) * xi_floats;
-        for (int o = 0; o < MR; ++o) d[o] = uu[s][o];
-      }
-    }
-  }
-}
-
 template <int R>
-void transform_weights_for(int64_t mr, const WinoConv& c, const WinoWeights& wt, float* u) {
-  switch (mr) {
-    case 14: transform_weights<R, 14>(c, wt, u); break;
-    case 6: transform_weights<R, 6>(c, wt, u); break;
-    case 4: transform_weights<R, 4>(c, wt, u); break;
-    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of this height");
+void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights& wt, float* u) {
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const int64_t upanels = (cog + mr - 1) / mr;
+  const int64_t panel_floats = cig * mr, xi_floats = upanels * panel_floats;
+  const int64_t items = c.groups * upanels;
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * cig * wt.k2 / 16384));
+#pragma omp parallel num_threads(nt)
+  {
+    // taps[R*R][mr] (rows of a short last panel stay 0), t[R][4][mr]
+    std::vector<float> buf((size_t)((R * R + 4 * R) * mr), 0.0f);
+    float* taps = buf.data();
+    float* tb = taps + R * R * mr;
+    // Items are (group, panel of mr outputs): U's 16 rows of that panel are written front to back,
+    // mr floats per input, so the writes stream (scattered 56-byte rows made it memory bound).
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t gr = item / upanels, p = item % upanels;
+      const int64_t rows = std::min(mr, cog - p * mr);
+      const float* w0 = wt.base + gr * wt.sg + p * mr * wt.so;
+      float* dst0 = u + gr * 16 * xi_floats + p * panel_floats;
+      for (int64_t i = 0; i < cig; ++i) {
+        // the R x R taps of the panel's kernels, tap-major (a strided gather: kernels are small)
+        for (int ky = 0; ky < R; ++ky)
+          for (int kx = 0; kx < R; ++kx) {
+            const float* w = w0 + i * wt.si + wt.t0 + ky * wt.sky + kx * wt.skx;
+            float* d = taps + (ky * R + kx) * mr;
+            for (int64_t o = 0; o < rows; ++o) d[o] = w[o * wt.so];
+          }
+        for (int kx = 0; kx < R; ++kx) {
+          const float* g[R];
+          float* t[4];
+          for (int ky = 0; ky < R; ++ky) g[ky] = taps + (ky * R + kx) * mr;
+          for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * mr;
+          g_columns<R>(g, t, mr);
+        }
+        for (int r = 0; r < 4; ++r) {
+          const float* g[R];
+          float* t[4];
+          for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * mr;
+          for (int s2 = 0; s2 < 4; ++s2) t[s2] = dst0 + (r * 4 + s2) * xi_floats + i * mr;
+          g_columns<R>(g, t, mr);  // straight into U's rows
+        }
+      }
+    }
   }
 }
 
@@ -498,9 +497,9 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
   const int64_t u_xi = (cog + MR - 1) / MR * cig * MR;
   float* u = tl_weights.get((size_t)(c.groups * 16 * u_xi));
   if (c.m == 2) {
-    transform_weights_for<3>(MR, c, wt, u);
+    transform_weights<3>(MR, c, wt, u);
   } else {
-    transform_weights_for<2>(MR, c, wt, u);
+    transform_weights<2>(MR, c, wt, u);
   }
 
   if (phase_layout_applies(c)) {

@@ -49,10 +49,12 @@ inline WinoConv wino_dense(int64_t n, int64_t groups, int64_t c_in, int64_t h, i
 }
 
 // weight(group gr, group-local output o, group-local input i, ky, kx) (ky, kx < r) =
-// base[gr*sg + o*so + i*si + ky*sky + kx*skx]; negative strides express a flipped kernel.
+// base[gr*sg + o*so + i*si + t0 + ky*sky + kx*skx], each (gr, o, i) holding its kernel's k2 taps in
+// consecutive floats (t0 + ky*sky + kx*skx in [0, k2)); negative tap strides express a flipped kernel.
 struct WinoWeights {
   const float* base;
-  int64_t sg, so, si, sky, skx;
+  int64_t sg, so, si;
+  int64_t k2, t0, sky, skx;
 };
 
 // Whether the Winograd path may run this shape (index ranges fit its 32-bit lane offsets), and
