@@ -112,45 +112,6 @@ bool winograd_forward(const Conv2dGeom& g, const float* x, const float* weight, 
   return true;
 }
 
-// Data gradient by Winograd: stride phase (ry, rx) is a stride-1 correlation of dy with the phase's
-// taps (ds_conv_phase_taps: ky0 + j*step, reading dy at off0 - j*D, D = dil / gcd(stride, dil)),
-// flipped, written to dx points (ry + sh*t, rx + sw*u). Taken when every phase has 3x3 taps
-// (F(2x2, 3x3): 3x3 stride 1, 6x6 stride 2...) or 2x2 (F(3x3, 2x2): 4x4 stride 2, 2x2 stride 1...)
-// and it pays; false (nothing done) otherwise.
-bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* weight, float* dx, const float* bias) {
-  if (is_depthwise(g) || conv::winograd_mode() == 0) return false;
-  struct PhaseConv {
-    conv::WinoConv c;
-    int64_t base;  // weight offset of the flipped sub-kernel's first tap
-    int64_t sky, skx;
-  };
-  std::vector<PhaseConv> phases;
-  for (int64_t ry = 0; ry < std::min(g.stride_h, g.h); ++ry) {
-    for (int64_t rx = 0; rx < std::min(g.stride_w, g.w); ++rx) {
-      const DsConvPhaseTaps ty = ds_conv_phase_taps(ry, g.pad_h, g.kh, g.stride_h, g.dil_h);
-      const DsConvPhaseTaps tx = ds_conv_phase_taps(rx, g.pad_w, g.kw, g.stride_w, g.dil_w);
-      if (ty.count != tx.count || (ty.count != 2 && ty.count != 3)) return false;
-      const int64_t n = ty.count;
-      const int64_t dy_step = g.dil_h / ds_conv_gcd(g.stride_h, g.dil_h), dx_step = g.dil_w / ds_conv_gcd(g.stride_w, g.dil_w);
-      const int64_t off_y = ds_conv_phase_offset(ry, g.pad_h, ty.ky0, g.stride_h, g.dil_h);
-      const int64_t off_x = ds_conv_phase_offset(rx, g.pad_w, tx.ky0, g.stride_w, g.dil_w);
-      conv::WinoConv c{g.n, g.groups, g.c_out, g.h_out, g.w_out, g.c_in,
-                       ds_conv_phase_len(g.h, ry, g.stride_h), ds_conv_phase_len(g.w, rx, g.stride_w),
-                       (n - 1) * dy_step - off_y, (n - 1) * dx_step - off_x, dy_step, dx_step, n == 3 ? 2 : 3,
-                       g.w, g.h * g.w, g.stride_h, g.stride_w, ry, rx};
-      if (!use_winograd(c)) return false;
-      phases.push_back(PhaseConv{c, (ty.ky0 + (n - 1) * ty.step) * g.kw + tx.ky0 + (n - 1) * tx.step,
-                                 -ty.step * g.kw, -tx.step});
-    }
-  }
-  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
-  for (const PhaseConv& p : phases) {
-    conv::winograd_conv(p.c, dy, conv::WinoWeights{weight, cog * cig * k2, k2, cig * k2, k2, p.base, p.sky, p.skx},
-                        bias, dx);
-  }
-  g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
-  return true;
-}
 
 // Taps of the forward im2col: (ky*dh - ph, kx*dw - pw) in (ky, kx) order.
 void forward_taps(const Conv2dGeom& g, std::vector<int64_t>& ty, std::vector<int64_t>& tx) {
@@ -282,6 +243,74 @@ void interleave_phase_rows(float* dst, int64_t sw, int64_t nrx, Row row, Len len
     const int64_t n = len(r);
     for (int64_t u = 0; u < n; ++u) dst[r + u * sw] = src[u];
   }
+}
+
+// Data gradient by Winograd: stride phase (ry, rx) is a stride-1 correlation of dy with the phase's
+// taps (ds_conv_phase_taps: ky0 + j*step, reading dy at off0 - j*D, D = dil / gcd(stride, dil)),
+// flipped. Taken when every phase has 3x3 taps (F(2x2, 3x3): 3x3 stride 1, 6x6 stride 2...) or 2x2
+// (F(3x3, 2x2): 4x4 stride 2, 2x2 stride 1...) and it pays; false (nothing done) otherwise. With
+// stride 1 the result goes straight to dx; otherwise each phase writes a dense block of a scratch
+// (row stores, not scatters into every other column) and the phases are zipped into dx rows.
+thread_local Scratch tl_wino_phases;
+
+bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* weight, float* dx, const float* bias) {
+  if (is_depthwise(g) || conv::winograd_mode() == 0) return false;
+  struct PhaseConv {
+    conv::WinoConv c;
+    int64_t base;  // tap index of the flipped sub-kernel's first tap
+    int64_t sky, skx;
+    int64_t offset;  // of the phase's block in the scratch
+  };
+  std::vector<PhaseConv> phases;
+  const int64_t nry = std::min(g.stride_h, g.h), nrx = std::min(g.stride_w, g.w);
+  const bool phased = nry * nrx > 1;
+  int64_t scratch = 0;
+  for (int64_t ry = 0; ry < nry; ++ry) {
+    for (int64_t rx = 0; rx < nrx; ++rx) {
+      const DsConvPhaseTaps ty = ds_conv_phase_taps(ry, g.pad_h, g.kh, g.stride_h, g.dil_h);
+      const DsConvPhaseTaps tx = ds_conv_phase_taps(rx, g.pad_w, g.kw, g.stride_w, g.dil_w);
+      if (ty.count != tx.count || (ty.count != 2 && ty.count != 3)) return false;
+      const int64_t n = ty.count;
+      const int64_t dy_step = g.dil_h / ds_conv_gcd(g.stride_h, g.dil_h), dx_step = g.dil_w / ds_conv_gcd(g.stride_w, g.dil_w);
+      const int64_t off_y = ds_conv_phase_offset(ry, g.pad_h, ty.ky0, g.stride_h, g.dil_h);
+      const int64_t off_x = ds_conv_phase_offset(rx, g.pad_w, tx.ky0, g.stride_w, g.dil_w);
+      const int64_t th = ds_conv_phase_len(g.h, ry, g.stride_h), tw = ds_conv_phase_len(g.w, rx, g.stride_w);
+      conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_out, g.h_out, g.w_out, g.c_in, th, tw,
+                                          (n - 1) * dy_step - off_y, (n - 1) * dx_step - off_x, dy_step, dx_step);
+      c.m = n == 3 ? 2 : 3;
+      // F(3x3, 2x2) stride phases (a 4x4 stride-2 transposed convolution's forward) rebuild a U 4x the
+      // phase's taps for a quarter of the points each: measured 0.8-1.1x the direct path (256 -> 128
+      // channels from 32x32 to 128x128), so only a forced mode takes them
+      if (!use_winograd(c) || (phased && c.m == 3 && conv::winograd_mode() != 2)) return false;
+      phases.push_back(PhaseConv{c, (ty.ky0 + (n - 1) * ty.step) * g.kw + tx.ky0 + (n - 1) * tx.step,
+                                 -ty.step * g.kw, -tx.step, scratch});
+      scratch += g.n * g.c_in * th * tw;
+    }
+  }
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  float* blocks = phased ? tl_wino_phases.get((size_t)scratch) : nullptr;
+  for (const PhaseConv& p : phases) {
+    conv::winograd_conv(p.c, dy, conv::WinoWeights{weight, cog * cig * k2, k2, cig * k2, k2, p.base, p.sky, p.skx},
+                        bias, phased ? blocks + p.offset : dx);
+  }
+  if (phased) {
+    const int64_t rows = g.n * g.c_in * g.h;
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; ++r) {
+      const int64_t iy = r % g.h, plane = r / g.h;  // plane = image * c_in + channel
+      const int64_t ry = iy % g.stride_h, t = iy / g.stride_h;
+      const PhaseConv* row_phases = &phases[(size_t)(ry * nrx)];
+      interleave_phase_rows(
+          dx + r * g.w, g.stride_w, nrx,
+          [&](int64_t rx) {
+            const conv::WinoConv& c = row_phases[rx].c;
+            return blocks + row_phases[rx].offset + (plane * c.h_out + t) * c.w_out;
+          },
+          [&](int64_t rx) { return row_phases[rx].c.w_out; });
+    }
+  }
+  g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
+  return true;
 }
 
 // rows x len floats at dst, row r set to bias[r] (0 without a bias): points no tap reaches.

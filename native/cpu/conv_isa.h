@@ -68,12 +68,12 @@ struct DwGeom {
 // block is `panels` panels of NR tiles; lanes past the real tiles have both bit sets 0.
 // A group of `lanes` tiles (IsaTable::lanes) is regular when it is one or two pieces (lanes
 // [0, group_split) and [group_split, lanes); group_split = lanes: one piece), each piece consecutive
-// tiles of one tile row with their points in consecutive columns (tile columns 2 apart):
+// tiles of one tile row with their points in consecutive columns (tile columns m apart):
 // group_in_col / group_in_col2 are then the column of the piece's first tile's first input point
 // within its row, group_out_col / group_out_col2 the same for outputs, group_in_w / group_out_w the
 // row widths (points outside are padding / not written); else group_in_col is INT32_MIN
 // (group_out_col INT32_MIN: outputs not regular). Regular groups are read and written with masked
-// row loads and stores instead of gathers and scatters.
+// row loads and stores instead of gathers and scatters (m = 3: AVX-512 only; other widths gather).
 struct WinoBlock {
   const int32_t* in_off;
   const int32_t* in_bits;

@@ -19,6 +19,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <stdexcept>
+#include <string>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -75,7 +77,7 @@ void add_tile(TilePlan& p, int64_t in_off, int32_t in_bits, int64_t out_off, int
 
 // Pads to whole panels and marks the regular lane groups (segs: one per tile; regular_out false when
 // results are not in consecutive columns).
-void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int64_t lanes, bool regular_in,
+void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int64_t lanes, int m, bool regular_in,
                  bool regular_out) {
   p.tiles = (int64_t)p.in_off.size();
   p.panels = (p.tiles + nr - 1) / nr;
@@ -93,7 +95,7 @@ void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int6
   p.group_in_w.assign((size_t)groups, 0);
   p.group_out_w.assign((size_t)groups, 0);
   if (!regular_in) return;
-  // regular: whole, at most two segments, tile columns 2 apart within each
+  // regular: whole, at most two segments, tile columns m apart within each
   for (int64_t gi = 0; gi < groups; ++gi) {
     const int64_t first = gi * lanes, last = first + lanes - 1;
     if (last >= p.tiles) continue;
@@ -106,7 +108,7 @@ void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int6
         ok = split == lanes;  // a second change: three pieces
         split = l;
       } else {
-        ok = cur.in_col == prev.in_col + 2 && cur.out_col == prev.out_col + 2;
+        ok = cur.in_col == prev.in_col + m && cur.out_col == prev.out_col + m;
       }
     }
     if (!ok) continue;
@@ -222,7 +224,7 @@ TilePlan phase_plan(const WinoConv& c, const PhaseLayout& L, int64_t nr, int64_t
   p.out_dx = 1;
   p.src_plane = c.h * L.in_w;
   p.dst_plane = c.h_out * L.out_w;
-  finish_plan(p, segs, nr, lanes, true, true);
+  finish_plan(p, segs, nr, lanes, 2, true, true);
   return p;
 }
 
@@ -254,12 +256,12 @@ void from_phase_layout(const PhaseLayout& L, const float* src, int64_t rows, int
 }
 
 // Any m and result placement, columns in place: points dil_w apart. Regular lane groups (row loads)
-// when m = 2 and dil_w = 1, with row stores too when results are in consecutive columns; the rest is
-// read and written by gathers and scatters.
+// when dil_w = 1, with row stores too when results are in consecutive columns; the rest is read and
+// written by gathers and scatters.
 TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
   TilePlan p;
   std::vector<TileSeg> segs;
-  const bool regular = c.m == 2 && c.dil_w == 1;
+  const bool regular = c.dil_w == 1;
   int64_t seg = 0;
   for (int64_t oy : tile_bases(c.h_out, c.dil_h, c.m)) {
     const int64_t iy = oy - c.pad_h;
@@ -286,7 +288,7 @@ TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
   p.out_dx = (int32_t)(c.dil_w * c.out_sx);
   p.src_plane = c.h * c.w;
   p.dst_plane = c.out_plane;
-  finish_plan(p, segs, nr, lanes, regular, regular && c.out_sx == 1);
+  finish_plan(p, segs, nr, lanes, c.m, regular, regular && c.out_sx == 1);
   return p;
 }
 
@@ -296,10 +298,10 @@ TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
 // Per (group, panel, input): the panel's kernel taps are gathered tap-major, so every step below is
 // a loop across the panel's outputs, the last writing U's packed rows directly.
 
-// t[0..3] = G * (g[0], g[1], g[2]) (r = 3) or G * (g[0], g[1]) (r = 2), across n outputs.
-template <int R>
-void g_columns(const float* const* g, float* const* t, int64_t n) {
-  for (int64_t o = 0; o < n; ++o) {
+// t[0..3] = G * (g[0], g[1], g[2]) (r = 3) or G * (g[0], g[1]) (r = 2), across N outputs.
+template <int R, int N>
+inline void g_columns(const float* const* g, float* const* t) {
+  for (int o = 0; o < N; ++o) {
     if (R == 3) {
       const float g0 = g[0][o], g1 = g[1][o], g2 = g[2][o];
       t[0][o] = g0;
@@ -316,8 +318,9 @@ void g_columns(const float* const* g, float* const* t, int64_t n) {
   }
 }
 
-template <int R>
-void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights& wt, float* u) {
+template <int R, int MR>
+void transform_weights_mr(const WinoConv& c, const WinoWeights& wt, float* u) {
+  constexpr int64_t mr = MR;
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
   const int64_t upanels = (cog + mr - 1) / mr;
   const int64_t panel_floats = cig * mr, xi_floats = upanels * panel_floats;
@@ -350,17 +353,28 @@ void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights& wt, flo
           float* t[4];
           for (int ky = 0; ky < R; ++ky) g[ky] = taps + (ky * R + kx) * mr;
           for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * mr;
-          g_columns<R>(g, t, mr);
+          g_columns<R, MR>(g, t);
         }
         for (int r = 0; r < 4; ++r) {
           const float* g[R];
           float* t[4];
           for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * mr;
           for (int s2 = 0; s2 < 4; ++s2) t[s2] = dst0 + (r * 4 + s2) * xi_floats + i * mr;
-          g_columns<R>(g, t, mr);  // straight into U's rows
+          g_columns<R, MR>(g, t);  // straight into U's rows
         }
       }
     }
+  }
+}
+
+// The micro-tile height as a template argument: fixed-length lane loops (a run-time length cost ~3x).
+template <int R>
+void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights& wt, float* u) {
+  switch (mr) {
+    case 14: transform_weights_mr<R, 14>(c, wt, u); break;
+    case 6: transform_weights_mr<R, 6>(c, wt, u); break;
+    case 4: transform_weights_mr<R, 4>(c, wt, u); break;
+    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
   }
 }
 
@@ -478,15 +492,16 @@ bool winograd_fits(const WinoConv& c) {
 
 bool winograd_pays(const WinoConv& c) {
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
-  // F(3x3, 2x2) reads and writes every tile point through gathers and scatters (its tiles step 3
-  // columns, and a transposed convolution's phases write every other column), which eat its 2.25x:
-  // measured 0.9-1.1x the direct path (256 -> 128 channels, 32x32 to 128x128 maps), so it only runs
-  // when forced.
-  if (c.m != 2) return false;
+  if (c.m == 3) {
+    // F(3x3, 2x2): U holds 16 values per 4 taps (4x the kernel) and is rebuilt per call, so it pays
+    // only over many tiles: 2x2 stride-1, 128 channels at 64x64: 1.56x forward, 1.17x data gradient;
+    // at 32x32: 0.8x.
+    return cig >= 64 && cog >= 64 && c.h_out * c.w_out >= 4096;
+  }
   // The tile transforms cost ~ (cig + cog) * 16 per tile against 16 * cig * cog multiply-adds, and
   // the weight transform ~ 16 * cig * cog per call, paid back by ~5 saved multiply-adds per output
   // point: below 32 channels a side or ~400 output points per image the direct GEMM path measured as
-  // fast or faster (e.g. 512 -> 512 at 13x13: 0.9x, 128 -> 256 at 26x26: 1.3x, 256 -> 256 at 64x64: 1.8x).
+  // fast or faster (e.g. 512 -> 512 at 13x13: 0.7x, 128 -> 256 at 26x26: 1.3x, 256 -> 256 at 64x64: 1.8x).
   return cig >= 32 && cog >= 32 && c.h_out * c.w_out >= 400;
 }
 
