@@ -728,6 +728,16 @@ void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float
     }
     return;
   }
+  if (g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1) {
+    const conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_in, g.h, g.w, g.c_out, g.h_out, g.w_out, g.pad_h,
+                                              g.pad_w, g.dil_h, g.dil_w);
+    const int mode = conv::winograd_mode();
+    if (mode != 0 && conv::winograd_fits(c) && (mode == 2 || conv::winograd_weight_grad_pays(c))) {
+      conv::winograd_weight_grad(c, x, dy, dweight);
+      g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
+      return;
+    }
+  }
   std::vector<int64_t> ty, tx;
   forward_taps(g, ty, tx);
   if (is_pointwise(g)) {

@@ -122,13 +122,20 @@ struct IsaTable {
   // Depthwise weight gradient of one plane pair, added in a fixed order: gw[ky][kx] += sum dy * x.
   void (*dw_weight_plane)(const DwGeom& g, const float* x, const float* dy, double* gw);
   // Winograd transforms of one tile block (conv_winograd.cpp has the layouts):
-  // v[xi][q][c][NR] = (B^T d B)[xi] of tile q*NR + lane of channel c < channels (plane floats apart in
-  // x), in a layout of ldk channels (q's stride ldk*NR, xi's panels*ldk*NR); and y[r][out point] =
-  // bias[r] + (A^T m A) for rows r < rows, from
-  // m[xi][r][panels*NR] (xi's stride m_xi_stride floats), y's rows plane floats apart.
-  void (*wino_input)(const WinoBlock& b, const float* x, int64_t plane, int64_t channels, int64_t ldk, float* v);
+  // wino_input: (B^T d B)[xi] of tile q*NR + lane (lane < NR) of channel c < channels (plane floats
+  // apart in x) to v[xi * xi_stride + q * qs + c * cs + lane] (the forward's B panels: qs = ldk*NR,
+  // cs = NR; the weight gradient's rows of tiles: qs = NR, cs = tiles per row).
+  void (*wino_input)(const WinoBlock& b, const float* x, int64_t plane, int64_t channels, int64_t xi_stride,
+                     int64_t qs, int64_t cs, float* v);
+  // wino_output: y[r][out point] = bias[r] + (A^T m A) for rows r < rows, from m[xi][r][panels*NR]
+  // (xi's stride m_xi_stride floats), y's rows plane floats apart.
   void (*wino_output)(const WinoBlock& b, const float* m, int64_t m_xi_stride, int64_t rows, const float* bias,
                       float* y, int64_t plane);
+  // wino_output_grad (m = 2 only): the adjoint of the output transform, (A dY A^T)[xi] of tile
+  // q*NR + lane from the tile's 2x2 output points of channel c < channels (plane floats apart in dy,
+  // points the tile does not write read as 0), to dm[xi * xi_stride + c * cs + q * NR + lane].
+  void (*wino_output_grad)(const WinoBlock& b, const float* dy, int64_t plane, int64_t channels, int64_t xi_stride,
+                           int64_t cs, float* dm);
   int lanes;  // floats per vector (NR is two vectors)
 };
 

@@ -61,6 +61,7 @@ struct WinoWeights {
 // whether it should by default (enough channels for the GEMMs to outweigh the transforms).
 bool winograd_fits(const WinoConv& c);
 bool winograd_pays(const WinoConv& c);
+bool winograd_weight_grad_pays(const WinoConv& c);
 
 // 0: never, 1: when it pays (the default), 2: whenever it fits (tests). DETSEG_CONV_WINOGRAD=off|auto|always
 // sets the start value.
@@ -69,6 +70,12 @@ void set_winograd_mode(int mode);
 
 
 void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst);
+
+// The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
+// [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
+// transform V and the output gradient's adjoint transform dM = A dY A^T feed 16 GEMMs
+// dU[xi] += dM[xi] V[xi]^T (K = tiles), then dW = G^T dU G.
+void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, float* dweight);
 
 }  // namespace conv
 }  // namespace cpu

@@ -18,11 +18,11 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * The CPU Winograd F(2x2, 3x3) path (native/cpu/conv_winograd.*) for 3x3 stride-1 convolutions and the
- * stride-1 3x3 transposed convolutions whose forward is such a correlation: forced on wherever it fits,
- * every conv golden still holds with each instruction set's kernels, exactly the cases that should take
- * the path take it (forward and data gradient), and on shapes too large for goldens it agrees with the
- * direct GEMM path to float32 rounding.
+ * The CPU Winograd paths (native/cpu/conv_winograd.*): F(2x2, 3x3) for 3x3 stride-1 convolutions
+ * (forward, data and weight gradients) and F(3x3, 2x2) for 2x2 stride-1 ones and the stride phases of
+ * 4x4 stride-2 data gradients. Forced on wherever they fit, every conv golden still holds with each
+ * instruction set's kernels, exactly the passes that should take a path take it, and on shapes too
+ * large for goldens they agree with the direct GEMM paths to float32 rounding.
  */
 class CpuWinogradTest {
   @AfterEach
@@ -48,7 +48,7 @@ class CpuWinogradTest {
       long before = CpuConvKernels.winogradRunsForTesting();
       ConvGoldenCases.check(Device.CPU, c);
       long runs = CpuConvKernels.winogradRunsForTesting() - before;
-      // the forward and the input gradient each take the path at most once; the weight gradient never
+      // the forward, the input gradient and the weight gradient each take the path at most once
       long expected = expectedRuns(c);
       assertEquals(expected, runs, c.get("name").asText() + ": Winograd runs with " + isa);
       applicable += expected > 0 ? 1 : 0;
@@ -59,8 +59,8 @@ class CpuWinogradTest {
   /**
    * In the convolution's own terms (a transposed convolution's forward is the convolution's data
    * gradient and its input gradient the convolution's forward): the forward takes the path for 3x3 or
-   * 2x2 kernels at stride 1, the data gradient when every stride phase has 3x3 or 2x2 taps; never
-   * depthwise.
+   * 2x2 kernels at stride 1, the data gradient when every stride phase has 3x3 or 2x2 taps, the weight
+   * gradient for 3x3 kernels at stride 1; never depthwise.
    */
   private static long expectedRuns(JsonNode c) {
     String name = c.get("name").asText();
@@ -90,6 +90,7 @@ class CpuWinogradTest {
     int[] pad = transposed ? ConvGoldenCases.ints(c, "padding")
         : c.get("same").asBoolean() ? new int[] {0, 0} : ConvGoldenCases.ints(c, "pads");
     boolean forward = s[0] == 1 && s[1] == 1 && kh == kw && (kh == 2 || kh == 3);
+    boolean weight = s[0] == 1 && s[1] == 1 && kh == 3 && kw == 3;
     boolean data = true;
     for (long ry = 0; ry < Math.min(s[0], h); ry++) {
       for (long rx = 0; rx < Math.min(s[1], wd); rx++) {
@@ -98,7 +99,7 @@ class CpuWinogradTest {
         data &= ty == tx && (ty == 2 || ty == 3);
       }
     }
-    return (forward ? 1 : 0) + (data ? 1 : 0);
+    return (forward ? 1 : 0) + (data ? 1 : 0) + (weight ? 1 : 0);
   }
 
   /** Kernel taps reaching input points r + stride*t (kernels/include/detseg/conv_math.cuh ds_conv_phase_taps). */
@@ -146,9 +147,10 @@ class CpuWinogradTest {
         long before = CpuConvKernels.winogradRunsForTesting();
         Tensor yWino = Conv.conv2d(x, wt, b, p);
         Conv.Grads gWino = Conv.conv2dBackward(g, x, wt, true, p);
-        assertEquals(2, CpuConvKernels.winogradRunsForTesting() - before, what + ": Winograd runs");
+        assertEquals(3, CpuConvKernels.winogradRunsForTesting() - before, what + ": Winograd runs");
         close(what + " output", yDirect, yWino);
         close(what + " grad_input", gDirect.gradInput(), gWino.gradInput());
+        close(what + " grad_weight", gDirect.gradWeight(), gWino.gradWeight());
       }
     }
   }
@@ -183,8 +185,9 @@ class CpuWinogradTest {
     return Tensor.of(v, shape);
   }
 
-  // float32 rounding of sums of ~600 products of unit-size terms: both paths are within ~1e-5 of the
-  // exact sum; a wrong tap, tile or transform coefficient is off by O(1).
+  // float32 rounding of sums of ~600 (outputs, input gradients) to ~2600 (weight gradients) products
+  // of unit-size terms: both paths are within ~1e-5 relative of the exact sum; a wrong tap, tile or
+  // transform coefficient is off by O(1).
   private static void close(String what, Tensor expected, Tensor got) {
     float[] e = expected.toFloatArray();
     float[] a = got.toFloatArray();
