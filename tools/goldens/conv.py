@@ -127,6 +127,9 @@ def main():
         conv("grouped_strided_dilated", (2, 8, 12, 11), (6, 4, 3, 2), stride=(2, 3), pads=(2, 1, 2, 1),
              dilation=(2, 2), groups=2, seed=19),
         conv("tiles_70_96", (1, 40, 16, 17), (70, 40, 3, 3), pads=(1, 1, 1, 1), seed=20, cpu_only=True),
+        # over 128 output channels: the weight gradient's transposing-packer path (narrower layers go
+        # channels-last); stride 2 keeps it off Winograd
+        conv("wide_cout_136_s2", (2, 12, 11, 10), (136, 12, 3, 3), stride=(2, 2), pads=(1, 1, 1, 1), seed=55),
         # Winograd F(2x2, 3x3) (every 3x3 stride-1 case above takes it too when forced): groups with
         # batch and asymmetric pads; rows wide enough for whole-vector lane groups with a masked right
         # edge and groups that cross tile rows; row dilation with regular column groups

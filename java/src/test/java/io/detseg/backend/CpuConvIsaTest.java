@@ -34,6 +34,7 @@ class CpuConvIsaTest {
     // gradients (kernel == stride: the phases share one GEMM over stacked weights), linear tile edges
     for (String name : new String[] {"grouped_strided_dilated", "channels_33_35", "depthwise_mult2_s2_d2", "depthwise",
         "depthwise_wide_d2", "depthwise_1x7_wide_fallback", "strided_wide_s2", "pointwise", "t_basic_s2_op1", "t_k2_s2",
+        "wide_cout_136_s2",
         "linear_tile_edges"}) {
       ConvGoldenCases.check(Device.CPU, ConvGoldenCases.named(name));
     }
