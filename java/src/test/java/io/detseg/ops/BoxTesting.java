@@ -15,33 +15,23 @@ final class BoxTesting {
 
   /** goldens/boxes/CASE/NAME.npy on a device (the caller's Scope frees it). */
   static Tensor golden(Device d, String caseName, String name) {
-    try (Tensor host = Goldens.load(FAMILY, caseName, name)) {
-      return host.to(d);
-    }
+    return Goldens.load(FAMILY, caseName, name, d);
   }
 
   static float[] floats(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.toFloatArray();
-    }
+    return Goldens.floats(FAMILY, caseName, name);
   }
 
   static int[] ints(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.toIntArray();
-    }
+    return Goldens.ints(FAMILY, caseName, name);
   }
 
   static byte[] bytes(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.toByteArray();
-    }
+    return Goldens.bytes(FAMILY, caseName, name);
   }
 
   static long[] shape(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.shape();
-    }
+    return Goldens.shape(FAMILY, caseName, name);
   }
 
   /**

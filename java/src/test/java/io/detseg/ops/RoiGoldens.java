@@ -42,31 +42,19 @@ final class RoiGoldens {
 
   /** A golden array as a tensor on {@code device}. */
   static Tensor load(String caseName, String name, Device device) {
-    Tensor host = Goldens.load(FAMILY, caseName, name);
-    if (device == Device.CPU) {
-      return host;
-    }
-    try (host) {
-      return host.to(device);
-    }
+    return Goldens.load(FAMILY, caseName, name, device);
   }
 
   static float[] floats(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.toFloatArray();
-    }
+    return Goldens.floats(FAMILY, caseName, name);
   }
 
   static int[] ints(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.toIntArray();
-    }
+    return Goldens.ints(FAMILY, caseName, name);
   }
 
   static long[] shape(String caseName, String name) {
-    try (Tensor t = Goldens.load(FAMILY, caseName, name)) {
-      return t.shape();
-    }
+    return Goldens.shape(FAMILY, caseName, name);
   }
 
   /** Equal as floats (so +0 == -0), NaN equal to NaN: what "bit-equal to torchvision" means for these ops. */

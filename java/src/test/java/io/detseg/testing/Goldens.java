@@ -1,5 +1,6 @@
 package io.detseg.testing;
 
+import io.detseg.tensor.Device;
 import io.detseg.tensor.Npy;
 import io.detseg.tensor.Tensor;
 import java.io.IOException;
@@ -28,6 +29,41 @@ public final class Goldens {
       throw new UncheckedIOException(e);
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);
+    }
+  }
+
+  /** The golden on a device (a copy unless the device is the CPU; the caller frees it). */
+  public static Tensor load(String family, String caseName, String name, Device device) {
+    Tensor host = load(family, caseName, name);
+    if (device == Device.CPU) {
+      return host;
+    }
+    try (host) {
+      return host.to(device);
+    }
+  }
+
+  public static float[] floats(String family, String caseName, String name) {
+    try (Tensor t = load(family, caseName, name)) {
+      return t.toFloatArray();
+    }
+  }
+
+  public static int[] ints(String family, String caseName, String name) {
+    try (Tensor t = load(family, caseName, name)) {
+      return t.toIntArray();
+    }
+  }
+
+  public static byte[] bytes(String family, String caseName, String name) {
+    try (Tensor t = load(family, caseName, name)) {
+      return t.toByteArray();
+    }
+  }
+
+  public static long[] shape(String family, String caseName, String name) {
+    try (Tensor t = load(family, caseName, name)) {
+      return t.shape();
     }
   }
 
