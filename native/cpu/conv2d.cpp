@@ -91,9 +91,10 @@ conv::DwGeom dw_geom(const Conv2dGeom& g) {
                       g.dil_w};
 }
 
-bool use_winograd(const conv::WinoConv& c) {
+// Whether c takes the Winograd path: never when off, wherever it fits when forced, else where `pays`.
+bool use_winograd(const conv::WinoConv& c, bool (*pays)(const conv::WinoConv&) = conv::winograd_pays) {
   const int mode = conv::winograd_mode();
-  return mode != 0 && conv::winograd_fits(c) && (mode == 2 || conv::winograd_pays(c));
+  return mode != 0 && conv::winograd_fits(c) && (mode == 2 || pays(c));
 }
 
 std::atomic<int64_t> g_winograd_runs{0};
@@ -111,7 +112,6 @@ bool winograd_forward(const Conv2dGeom& g, const float* x, const float* weight, 
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
-
 
 // Taps of the forward im2col: (ky*dh - ph, kx*dw - pw) in (ky, kx) order.
 void forward_taps(const Conv2dGeom& g, std::vector<int64_t>& ty, std::vector<int64_t>& tx) {
@@ -732,8 +732,7 @@ void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float
   if (g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1) {
     const conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_in, g.h, g.w, g.c_out, g.h_out, g.w_out, g.pad_h,
                                               g.pad_w, g.dil_h, g.dil_w);
-    const int mode = conv::winograd_mode();
-    if (mode != 0 && conv::winograd_fits(c) && (mode == 2 || conv::winograd_weight_grad_pays(c))) {
+    if (use_winograd(c, conv::winograd_weight_grad_pays)) {
       conv::winograd_weight_grad(c, x, dy, dweight);
       g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
       return;

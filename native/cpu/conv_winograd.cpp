@@ -21,6 +21,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "conv_gemm.h"
@@ -524,6 +525,28 @@ bool winograd_weight_grad_pays(const WinoConv& c) {
   return c.m == 2 && winograd_pays(c) && c.c_in / c.groups >= 96 && c.c_out / c.groups >= 96;
 }
 
+namespace {
+// The column-phase layout of c, its tile plan, the source copied into it and room for a result in it
+// (the forward's output, the weight gradient's dy), in the calling thread's buffers.
+struct PhaseRun {
+  PhaseLayout L;
+  TilePlan plan;
+  const float* src;
+  float* dst;
+};
+
+PhaseRun phase_run(const WinoConv& c, const IsaTable& isa, const float* src) {
+  PhaseRun r;
+  r.L = phase_layout(c);
+  r.plan = phase_plan(c, r.L, isa.nr, isa.lanes);
+  float* s2 = tl_split_src.get((size_t)(c.n * c.c_in * r.plan.src_plane));
+  r.dst = tl_split_dst.get((size_t)(c.n * c.c_out * r.plan.dst_plane));
+  to_phase_layout(r.L, src, c.n * c.c_in * c.h, c.w, s2);
+  r.src = s2;
+  return r;
+}
+}  // namespace
+
 void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst) {
   const IsaTable& isa = conv_isa();
   const int64_t MR = isa.mr, NR = isa.nr;
@@ -538,13 +561,9 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
 
   if (phase_layout_applies(c)) {
     // run on copies of the source and the result in the column-phase layout (phase_plan)
-    const PhaseLayout L = phase_layout(c);
-    const TilePlan plan = phase_plan(c, L, NR, isa.lanes);
-    float* s2 = tl_split_src.get((size_t)(c.n * c.c_in * plan.src_plane));
-    float* d2 = tl_split_dst.get((size_t)(c.n * c.c_out * plan.dst_plane));
-    to_phase_layout(L, src, c.n * c.c_in * c.h, c.w, s2);
-    run_blocks(c, isa, plan, u, s2, bias, d2);
-    from_phase_layout(L, d2, c.n * c.c_out * c.h_out, c.w_out, dst);
+    const PhaseRun r = phase_run(c, isa, src);
+    run_blocks(c, isa, r.plan, u, r.src, bias, r.dst);
+    from_phase_layout(r.L, r.dst, c.n * c.c_out * c.h_out, c.w_out, dst);
     return;
   }
   const TilePlan plan = general_plan(c, NR, isa.lanes);
@@ -561,19 +580,15 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
       8, std::min<int64_t>(64, (int64_t(1) << 20) / (16 * (cig + cog) * NR)));
   const int64_t TB = kPanels * NR;
 
-  PhaseLayout L;
   TilePlan plan;
   const float* x = src;
   const float* g = dy;
   if (phase_layout_applies(c)) {
-    L = phase_layout(c);
-    plan = phase_plan(c, L, NR, isa.lanes);
-    float* s2 = tl_split_src.get((size_t)(c.n * c.c_in * plan.src_plane));
-    float* d2 = tl_split_dst.get((size_t)(c.n * c.c_out * plan.dst_plane));
-    to_phase_layout(L, src, c.n * c.c_in * c.h, c.w, s2);
-    to_out_phase_layout(L, dy, c.n * c.c_out * c.h_out, c.w_out, d2);
-    x = s2;
-    g = d2;
+    PhaseRun r = phase_run(c, isa, src);
+    to_out_phase_layout(r.L, dy, c.n * c.c_out * c.h_out, c.w_out, r.dst);
+    plan = std::move(r.plan);
+    x = r.src;
+    g = r.dst;
   } else {
     plan = general_plan(c, NR, isa.lanes);
   }
