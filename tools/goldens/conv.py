@@ -112,6 +112,9 @@ def main():
         # and a plane too wide for the plan (1x7 taps over 2400 columns), which takes the general loop
         conv("depthwise_wide_d2", (1, 3, 6, 83), (3, 1, 3, 3), pads=(1, 2, 1, 2), dilation=(1, 2), groups=3, seed=40),
         conv("depthwise_1x7_wide_fallback", (1, 2, 2, 2400), (2, 1, 1, 7), pads=(0, 3, 0, 3), groups=2, seed=41),
+        # rows of a multiple of every vector width: a tap's chunk ends exactly at the row's last column
+        # (whole-row loads) or one past it (masked), the case a one-column error reads the next row in
+        conv("depthwise_row_ends_w32", (2, 3, 5, 32), (3, 1, 3, 3), pads=(1, 1, 1, 1), groups=3, seed=70),
         # stride 2 over rows wide enough for the one-row panel packer at every vector width: left and
         # right border panels (masked even-lane loads) and interior ones
         conv("strided_wide_s2", (1, 3, 5, 128), (4, 3, 3, 3), stride=(2, 2), pads=(1, 1, 1, 1), seed=42),
