@@ -633,9 +633,9 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
 namespace {
 
 // Weight gradient of a general conv2d: dW^T-ordered product C[co][tap*cig + c] = sum over pixels of
-// dy[co][p] * x[c][p shifted by tap]. dy and x are transposed to channels-last once per band of output
-// rows, so both GEMM operands pack with contiguous copies (the im2col^T of x would otherwise be
-// transposed once per tap: 9x the data for 3x3). The bands (over all images) are dealt to kParts
+// dy[co][p] * x[c][p shifted by tap]. x is transposed to channels-last once per band of output rows,
+// so the B operand packs with contiguous copies (the im2col^T of x would otherwise be transposed once
+// per tap: 9x the data for 3x3); dy is A as it is, transposed by its packer. The bands (over all images) are dealt to kParts
 // partial sums by index and the partials are added in order: the result does not depend on the
 // thread count, and with two threads the parts run with no synchronisation at all.
 constexpr int kParts = 2;
@@ -676,10 +676,8 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
       const int64_t rows = std::max<int64_t>(0, r1 - r0);
       // per-thread grow-only buffers: a vector per band (~1 MiB each) was unmapped and faulted in again
       // on every call
-      float* dyt = tl_scratch.get((size_t)(pixels * cog));
       float* xt = tl_scratch2.get((size_t)std::max<int64_t>(1, rows * g.w * cig));
       const auto tr = conv::conv_isa().transpose;
-      tr(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, cog, pixels, P, dyt, cog);
       if (rows > 0) tr(x + (n * g.c_in + gr * cig) * in_plane + r0 * g.w, cig, rows * g.w, in_plane, xt, cig);
       for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h - r0;  // rows relative to the band
       conv::TapView v{xt, cig, rows, g.w, g.w_out, g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()};
@@ -690,7 +688,9 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
           conv::conv_isa().pack_b_taps(v, k0, j0, kc, nc, dst);
         }
       } b(v);
-      conv::DensePackA a(dyt, cog, true);  // op(A)[co][p] = dyt[p][co]
+      // A = dy's band as it is ([co][p], rows P apart): its packer transposes 16x16 blocks into the
+      // micro-panels, one pass over the band (a channels-last copy first was a second one)
+      conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, P, false);
       conv::gemm(cog, Nw, pixels, a, b, c, Nw, !first, 1);
       first = false;
     }
