@@ -221,8 +221,8 @@ std::vector<Phase> data_phases(const Conv2dGeom& g) {
 }
 
 // Writes one dx row from the phase rows of its ry: phase r (rx = r) holds the points r + u*sw for
-// u < len(r). Stride 2 zips the two rows in one loop (vectorised as unpack pairs) instead of two
-// strided passes.
+// u < len(r). Stride 2 zips the two rows with vector zips at the machine's width (the ISA table's zip2)
+// instead of two strided passes.
 template <class Row, class Len>
 void interleave_phase_rows(float* dst, int64_t sw, int64_t nrx, Row row, Len len) {
   if (sw == 2 && nrx == 2) {
@@ -230,10 +230,7 @@ void interleave_phase_rows(float* dst, int64_t sw, int64_t nrx, Row row, Len len
     const float* __restrict b = row(1);
     const int64_t la = len(0), lb = len(1), both = std::min(la, lb);
     float* __restrict d = dst;
-    for (int64_t u = 0; u < both; ++u) {
-      d[2 * u] = a[u];
-      d[2 * u + 1] = b[u];
-    }
+    conv::conv_isa().zip2(a, b, both, d);  // vector zips at the machine's width (this file is SSE2)
     for (int64_t u = both; u < la; ++u) d[2 * u] = a[u];
     for (int64_t u = both; u < lb; ++u) d[2 * u + 1] = b[u];
     return;

@@ -117,6 +117,8 @@ struct IsaTable {
   void (*pack_b_taps)(const TapView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
   // dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols.
   void (*transpose)(const float* src, int64_t rows, int64_t cols, int64_t ld_src, float* dst, int64_t ld_dst);
+  // d[2u] = a[u], d[2u + 1] = b[u] for u < n.
+  void (*zip2)(const float* a, const float* b, int64_t n, float* d);
   // Depthwise forward of one plane: out[Ho x Wo] = bias + sum over taps of w[ky][kx] * x (zero pad).
   void (*dw_forward_plane)(const DwGeom& g, const float* x, const float* w, float bias, float* out);
   // Depthwise weight gradient of one plane pair, added in a fixed order: gw[ky][kx] += sum dy * x.
