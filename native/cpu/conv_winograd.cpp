@@ -395,7 +395,8 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights& wt, float* u) {
   }
 }
 
-// The micro-tile height as a template argument: fixed-length lane loops (a run-time length cost ~3x).
+// The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
+// (the lane loops are 16 wide whatever MR is).
 template <int R>
 void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights& wt, float* u) {
   switch (mr) {
