@@ -415,6 +415,24 @@ def main():
         arrays.update({"out_" + r: out.detach(), "go_" + r: go, "grad_" + r: gx, "gradw_" + r: gw})
     save(FAMILY, "rcnn_l2_lambda10", **arrays)
 
+    # ---- softmax losses with many classes (own generator: the cases above keep their inputs) ---------
+    # The CPU shortens its spatial tiles as C grows (C x tile within a stack block of 8192 floats) and
+    # keeps exp(x - max) for the backward there, on the heap past 512 classes or (rows) 8192.
+    g = torch.Generator().manual_seed(4321)
+    x = torch.randn(1, 150, 5, 11, generator=g) * 3  # tiles of 48 positions: 48 + 7
+    t = targets(g, (1, 5, 11), 150, ignore=255)
+    w = torch.rand(150, generator=g) + 0.5
+    run("ce_nchw_150_classes",
+        lambda xi, r: F.cross_entropy(xi, t, weight=w, ignore_index=255, reduction=r, label_smoothing=0.1), x,
+        {"target": t, "weight": w})
+    x = torch.randn(1, 520, 2, 9, generator=g) * 2  # tiles of 16 positions, exp block on the heap
+    t = targets(g, (1, 2, 9), 520, ignore=-100)
+    run("softmax_focal_nchw_520_classes", lambda xi, r: softmax_focal_ref(xi, t, None, 0.25, 2.0, -100, r), x,
+        {"target": t})
+    x = torch.randn(1, 8300, generator=g) * 2  # a row longer than the stack block
+    t = targets(g, (1,), 8300)
+    run("ce_rows_8300_classes", lambda xi, r: F.cross_entropy(xi, t, reduction=r), x, {"target": t})
+
 
 if __name__ == "__main__":
     main()
