@@ -11,9 +11,11 @@
 // Every C element sums its k terms in the same order whatever the thread count or split, so results
 // are bitwise independent of threading.
 //
-// Threads: they pack A together, then either each takes a contiguous range of N (split-N: no more
-// barriers; used when N is wide) or they pack each B block together and take contiguous ranges of
-// M against the shared block (split-M; used when N is narrow and M tall).
+// Threads: with at least 256 rows of A each, every thread runs an equal share of the rows as its own
+// GEMM (own rows: packs its A rows and each B block itself; no barrier). Otherwise they pack A
+// together, then either each takes a contiguous range of N (split-N: no more barriers; used when N
+// is wide) or they pack each B block together and take contiguous ranges of M against the shared
+// block (split-M; used when N is narrow and M tall).
 #pragma once
 
 #include <cstddef>

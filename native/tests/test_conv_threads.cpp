@@ -1,8 +1,10 @@
 // The CPU conv family's promise that results do not depend on the thread count (conv_ops.h): every
 // path (direct GEMM, Winograd with blocks dealt to threads or shared by the team, the column-phase
-// layout of dilated convolutions, strided data gradients) gives the same bits on 1 and 2 threads.
+// layout of dilated convolutions, strided data gradients, SGEMM's split-N, split-M and own-rows
+// modes) gives the same bits on 1 and 2 threads.
 #include <omp.h>
 
+#include <cmath>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -63,6 +65,64 @@ void check_threads(const Conv2dGeom& g, int winograd_mode) {
 TEST(conv_direct_paths_same_bits_on_1_and_2_threads) {
   check_threads(Conv2dGeom{2, 24, 13, 17, 20, 13, 17, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 0);
   check_threads(Conv2dGeom{1, 16, 20, 22, 12, 10, 11, 4, 4, 2, 2, 1, 1, 1, 1, 2}, 0);
+  // a 2x2 stride-2 data gradient, its 4 phases stacked into 520 rows: SGEMM's own-rows mode
+  check_threads(Conv2dGeom{1, 130, 24, 28, 48, 12, 14, 2, 2, 2, 2, 0, 0, 1, 1, 1}, 0);
+}
+
+namespace {
+// C = alpha op(A) op(B) + beta C on `threads` threads, and its largest error against a double-precision
+// product relative to sum |a| |b| of the element.
+std::vector<float> sgemm_on(int threads, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const std::vector<float>& a,
+                            const std::vector<float>& b, const std::vector<float>& c0, float beta, double* err) {
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(threads);
+  std::vector<float> c = c0;
+  const int64_t lda = ta ? m : k, ldb = tb ? k : n;
+  detseg::cpu::sgemm_f32(ta, tb, m, n, k, 0.5f, a.data(), lda, b.data(), ldb, beta, c.data(), n);
+  omp_set_num_threads(before);
+  double worst = 0.0;
+  for (int64_t i = 0; i < m; i += 7) {
+    for (int64_t j = 0; j < n; ++j) {
+      double s = 0.0, mag = 0.0;
+      for (int64_t p = 0; p < k; ++p) {
+        const double av = ta ? a[p * lda + i] : a[i * lda + p], bv = tb ? b[j * ldb + p] : b[p * ldb + j];
+        s += av * bv;
+        mag += std::fabs(av * bv);
+      }
+      const double want = 0.5 * s + beta * c0[i * n + j];
+      worst = std::max(worst, std::fabs(c[i * n + j] - want) / (0.5 * mag + std::fabs(beta * c0[i * n + j]) + 1e-30));
+    }
+  }
+  *err = worst;
+  return c;
+}
+}  // namespace
+
+// Tall A (own-rows mode, shares not multiples of the panel height), wide N (split-N), narrow N with
+// tall A below the own-rows size (split-M), each transposition, beta 0 and 1.
+TEST(sgemm_same_bits_on_1_and_2_threads) {
+  struct Shape {
+    int64_t m, n, k;
+    bool ta, tb;
+    float beta;
+  };
+  // (each has over 8M multiply-adds, so it does run on 2 threads)
+  const Shape shapes[] = {{1030, 97, 300, false, false, 0.0f}, {522, 160, 129, true, false, 1.0f},
+                          {500, 64, 300, false, true, 0.0f},   {200, 700, 260, false, false, 1.0f},
+                          {300, 40, 800, true, true, 1.0f}};
+  std::mt19937 rng(5);
+  std::normal_distribution<float> nd;
+  for (const Shape& s : shapes) {
+    std::vector<float> a((size_t)(s.m * s.k)), b((size_t)(s.k * s.n)), c0((size_t)(s.m * s.n));
+    for (auto* v : {&a, &b, &c0})
+      for (float& e : *v) e = nd(rng);
+    double e1 = 0.0, e2 = 0.0;
+    const std::vector<float> one = sgemm_on(1, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e1);
+    const std::vector<float> two = sgemm_on(2, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e2);
+    CHECK(same_bits(one, two));
+    CHECK(e1 < 1e-5);
+    CHECK(e2 < 1e-5);
+  }
 }
 
 TEST(conv_winograd_same_bits_on_1_and_2_threads) {
