@@ -2,11 +2,12 @@
 // modes; per-class formulas from detseg/loss_math.cuh.
 //
 // Statistics: the unit of work is a chunk of up to kChunk positions of one sample, walked in tiles of
-// kTile positions with the positions as vector lanes (multiclass from logits first computes each
-// position's log-sum-exp over the class rows, like the cross-entropy). A unit keeps its per-class
-// sums (I, P, T) in double; units are folded in unit order, so the result depends on the sizes only.
-// Backward: per tile, d loss / d p = a_c t + b_c with the per-class coefficients of the finalize step,
-// chained through the sigmoid / softmax.
+// up to kTile positions (fewer for many classes, loss_tile.h) with the positions as vector lanes
+// (multiclass from logits first computes the tile's softmax over the class rows, like the
+// cross-entropy, once per element: exp(x - max) / sum kept in a TileScratch, as the loops are bound
+// by the exp). A unit keeps its per-class sums (I, P, T) in double; units are folded in unit order, so
+// the result depends on the sizes only. Backward: per tile, d loss / d p = a_c t + b_c with the
+// per-class coefficients of the finalize step, chained through the sigmoid / softmax.
 #pragma GCC optimize("fp-contract=off", "no-trapping-math")
 
 #include <algorithm>
@@ -18,6 +19,7 @@
 #include "cpu_simd.h"
 #include "detseg/loss_math.cuh"
 #include "loss_ops.h"
+#include "loss_tile.h"
 
 namespace detseg {
 namespace cpu {
@@ -27,20 +29,29 @@ constexpr int64_t kTile = 256;
 constexpr int64_t kChunk = 4096;
 constexpr int64_t kNoBad = std::numeric_limits<int64_t>::max();
 
-// lse[j] for the tile's positions (multiclass from logits).
-DS_CPU_INLINE void rgn_lse(const float* xb, int64_t c, int64_t s, int64_t len, float* lse) {
-  alignas(64) float m[kTile], sum[kTile];
+// The tile's softmax over the class rows (multiclass from logits): row k at p + k * len.
+DS_CPU_INLINE void rgn_softmax(const float* xb, int64_t c, int64_t s, int64_t len, float* p) {
+  alignas(64) float m[kTile], inv[kTile];
   for (int64_t j = 0; j < len; ++j) m[j] = -INFINITY;
   for (int64_t k = 0; k < c; ++k) {
     const float* row = xb + k * s;
     for (int64_t j = 0; j < len; ++j) m[j] = ds_max_nan(m[j], row[j]);
   }
-  for (int64_t j = 0; j < len; ++j) sum[j] = 0.0f;
+  for (int64_t j = 0; j < len; ++j) inv[j] = 0.0f;  // the sums first
   for (int64_t k = 0; k < c; ++k) {
     const float* row = xb + k * s;
-    for (int64_t j = 0; j < len; ++j) sum[j] += ds_loss_exp(row[j] - m[j]);
+    float* prow = p + k * len;
+    for (int64_t j = 0; j < len; ++j) {
+      const float e = ds_loss_exp(row[j] - m[j]);
+      prow[j] = e;
+      inv[j] += e;
+    }
   }
-  for (int64_t j = 0; j < len; ++j) lse[j] = m[j] + ds_loss_log(sum[j]);
+  for (int64_t j = 0; j < len; ++j) inv[j] = 1.0f / inv[j];
+  for (int64_t k = 0; k < c; ++k) {
+    float* prow = p + k * len;
+    for (int64_t j = 0; j < len; ++j) prow[j] *= inv[j];
+  }
 }
 
 // Multiclass targets of the tile: used[j] (1/0) and the class; records bad positions.
@@ -56,15 +67,15 @@ DS_CPU_INLINE void rgn_targets(const RegionArgs* a, const int32_t* tb, int64_t p
   }
 }
 
-// Raw probability of a row of the tile (before masking).
-DS_CPU_INLINE void rgn_probs(const RegionArgs* a, const float* row, const float* lse, int64_t len, float* p) {
-  if (!a->from_logits) {
-    for (int64_t j = 0; j < len; ++j) p[j] = row[j];
-  } else if (a->mode == kRegionMulticlass) {
-    for (int64_t j = 0; j < len; ++j) p[j] = ds_loss_exp(row[j] - lse[j]);
-  } else {
-    for (int64_t j = 0; j < len; ++j) p[j] = ds_loss_logistic(row[j]).p;
-  }
+// Raw probability of row k of the tile (before masking): the softmax row sm + k * len (multiclass from
+// logits), else the row itself or its sigmoid.
+DS_CPU_INLINE const float* rgn_probs(const RegionArgs* a, const float* xb, int64_t k, const float* sm, int64_t len,
+                                     float* p) {
+  const float* row = xb + k * a->s;
+  if (!a->from_logits) return row;
+  if (a->mode == kRegionMulticlass) return sm + k * len;
+  for (int64_t j = 0; j < len; ++j) p[j] = ds_loss_logistic(row[j]).p;
+  return p;
 }
 
 // Binary / multilabel: masked targets of a row (t != ignore), used flags.
@@ -94,15 +105,20 @@ DS_CPU_INLINE void rgn_stats_tile_body(const RegionArgs* a, int64_t ni, int64_t 
                                        int64_t* bad) {
   const int64_t c = a->c, s = a->s;
   const float* xb = a->x + ni * c * s + si0;
-  alignas(64) float lse[kTile], p[kTile], t[kTile], used[kTile], pt[kTile], pm[kTile];
+  alignas(64) float pbuf[kTile], t[kTile], used[kTile], pt[kTile], pm[kTile];
   alignas(64) int32_t cls[kTile];
   const bool multiclass = a->mode == kRegionMulticlass;
+  TileScratch scratch;
+  float* sm = nullptr;
   if (multiclass) {
-    if (a->from_logits) rgn_lse(xb, c, s, len, lse);
+    if (a->from_logits) {
+      sm = scratch.get(c * len);
+      rgn_softmax(xb, c, s, len, sm);
+    }
     rgn_targets(a, a->ti + ni * s + si0, ni * s + si0, len, cls, used, bad);
   }
   for (int64_t k = 0; k < c; ++k) {
-    rgn_probs(a, xb + k * s, lse, len, p);
+    const float* p = rgn_probs(a, xb, k, sm, len, pbuf);
     if (multiclass) {
       const int32_t kk = (int32_t)k;
       for (int64_t j = 0; j < len; ++j) t[j] = cls[j] == kk ? 1.0f : 0.0f;
@@ -126,17 +142,22 @@ DS_CPU_INLINE void rgn_bwd_tile_body(const RegionArgs* a, int64_t ni, int64_t si
   const int64_t c = a->c, s = a->s;
   const float* xb = a->x + ni * c * s + si0;
   float* gb = grad_in + ni * c * s + si0;
-  alignas(64) float lse[kTile], p[kTile], t[kTile], used[kTile], dot[kTile], gp[kTile];
+  alignas(64) float pbuf[kTile], t[kTile], used[kTile], dot[kTile], gp[kTile];
   alignas(64) int32_t cls[kTile];
   int64_t bad = kNoBad;
   const bool multiclass = a->mode == kRegionMulticlass;
+  TileScratch scratch;
+  float* sm = nullptr;
   if (multiclass) {
-    if (a->from_logits) rgn_lse(xb, c, s, len, lse);
+    if (a->from_logits) {
+      sm = scratch.get(c * len);
+      rgn_softmax(xb, c, s, len, sm);
+    }
     rgn_targets(a, a->ti + ni * s + si0, ni * s + si0, len, cls, used, &bad);
     for (int64_t j = 0; j < len; ++j) dot[j] = 0.0f;
     if (a->from_logits) {
       for (int64_t k = 0; k < c; ++k) {
-        rgn_probs(a, xb + k * s, lse, len, p);
+        const float* p = sm + k * len;
         const float ak = coef[2 * k], bk = coef[2 * k + 1];
         const int32_t kk = (int32_t)k;
         for (int64_t j = 0; j < len; ++j) {
@@ -147,7 +168,7 @@ DS_CPU_INLINE void rgn_bwd_tile_body(const RegionArgs* a, int64_t ni, int64_t si
     }
   }
   for (int64_t k = 0; k < c; ++k) {
-    rgn_probs(a, xb + k * s, lse, len, p);
+    const float* p = rgn_probs(a, xb, k, sm, len, pbuf);
     const float ak = coef[2 * k], bk = coef[2 * k + 1];
     if (multiclass) {
       const int32_t kk = (int32_t)k;
@@ -179,6 +200,7 @@ Stats region_stats(const RegionArgs& a) {
   const int64_t chunks = (a.s + kChunk - 1) / kChunk;
   const int64_t units = a.n * chunks;
   const int64_t c = a.c;
+  const int64_t tile = tile_for_classes(c, kTile);
   std::unique_ptr<double[]> acc(new double[units * 3 * c]());
   std::unique_ptr<int64_t[]> bads(new int64_t[units]);
   double* ap = acc.get();
@@ -188,7 +210,7 @@ Stats region_stats(const RegionArgs& a) {
     const int64_t s0 = (u - ni * chunks) * kChunk;
     const int64_t s1 = std::min(a.s, s0 + kChunk);
     bp[u] = kNoBad;
-    for (int64_t si = s0; si < s1; si += kTile) tile_fn(&a, ni, si, std::min(kTile, s1 - si), ap + u * 3 * c, &bp[u]);
+    for (int64_t si = s0; si < s1; si += tile) tile_fn(&a, ni, si, std::min(tile, s1 - si), ap + u * 3 * c, &bp[u]);
   };
   const int nt = detail::threads_for(units * kChunk * c, 1 << 14);
   if (nt <= 1) {
@@ -241,15 +263,16 @@ int64_t region_loss_bwd_f32(const RegionArgs& a, int reduction, const float* go,
     ds_loss_region_class_coef(a.kind, st.i[k], st.p[k], st.t[k], a.smooth, a.eps, a.log_loss, r, &coef[2 * k],
                               &coef[2 * k + 1]);
   }
-  const int64_t tiles = (a.s + kTile - 1) / kTile;
+  const int64_t tile = tile_for_classes(a.c, kTile);
+  const int64_t tiles = (a.s + tile - 1) / tile;
   const int64_t units = a.n * tiles;
   const float* cp = coef.data();
   auto unit = [&](int64_t u) {
     const int64_t ni = u / tiles;
-    const int64_t si = (u - ni * tiles) * kTile;
-    tile_fn(&a, ni, si, std::min(kTile, a.s - si), cp, grad_in);
+    const int64_t si = (u - ni * tiles) * tile;
+    tile_fn(&a, ni, si, std::min(tile, a.s - si), cp, grad_in);
   };
-  const int nt = detail::threads_for(units * kTile * a.c, 1 << 14);
+  const int nt = detail::threads_for(units * tile * a.c, 1 << 14);
   if (nt <= 1) {
     for (int64_t u = 0; u < units; ++u) unit(u);
   } else {

@@ -7,7 +7,7 @@
 // sum of exp(x - max) (and the smoothing sum), then the per-position loss; the backward adds a third
 // pass writing the gradient. A tile of 21 classes x 256 positions is 21 KB and stays in L1 between
 // passes, so x is read from memory once per pass over the tile at most; with more classes the tile
-// is shorter (ExpScratch's size over C). Row layout (s == 1): the unit is a run of rows; each row is
+// is shorter (loss_tile.h). Row layout (s == 1): the unit is a run of rows; each row is
 // reduced over its C logits with 16 explicit lane accumulators (so the vectorized order is fixed).
 // These loops are bound by the exp, not by memory: the backward keeps each exp(x - max) of its sum
 // pass and takes p = exp(x - max) / sum from there instead of computing exp(x - lse) a second time
@@ -24,28 +24,16 @@
 #include "cpu_simd.h"
 #include "detseg/loss_math.cuh"
 #include "loss_ops.h"
+#include "loss_tile.h"
 
 namespace detseg {
 namespace cpu {
 namespace {
 
-constexpr int64_t kTile = 256;            // positions per spatial unit
-constexpr int64_t kLocalFloats = 8192;    // ExpScratch on the stack (32 KiB)
+constexpr int64_t kTile = 256;            // positions per spatial unit, at most
 constexpr int64_t kRowUnitElems = 8192;   // ~elements per row unit
 constexpr int kLanes = 16;
 constexpr int64_t kNoBad = std::numeric_limits<int64_t>::max();
-
-// The backward's exp(x - max) of one tile or row: on the stack up to kLocalFloats (tiles are sized to
-// fit it up to 512 classes), on the heap past that.
-struct ExpScratch {
-  alignas(64) float local[kLocalFloats];
-  std::unique_ptr<float[]> heap;
-  float* get(int64_t n) {
-    if (n <= kLocalFloats) return local;
-    heap.reset(new float[n]);
-    return heap.get();
-  }
-};
 
 struct UnitSums {
   double loss = 0.0;
@@ -170,7 +158,7 @@ DS_CPU_INLINE void smx_tile_bwd_body(const SoftmaxLossArgs* a, int64_t ni, int64
   alignas(64) float m[kTile], sum[kTile], wx[kTile], lse[kTile], coef[kTile], wt[kTile];
   alignas(64) int32_t tt[kTile];
   alignas(64) float inv[kTile], p[kTile];
-  ExpScratch scratch;
+  TileScratch scratch;
   float* e = scratch.get(c * len);
   smx_tile_stats(xb, c, s, len, a, false, m, sum, wx, e);
   for (int64_t j = 0; j < len; ++j) lse[j] = m[j] + ds_loss_log(sum[j]);
@@ -322,7 +310,7 @@ DS_CPU_INLINE void smx_rows_bwd_body(const SoftmaxLossArgs* a, int64_t r0, int64
   const float one_minus_eps = 1.0f - a->label_smoothing;
   const float eps_over_c = focal ? 0.0f : a->label_smoothing / (float)c;
   const float w_total = smoothing ? smx_w_total(a) : 0.0f;
-  ExpScratch scratch;
+  TileScratch scratch;
   float* e = scratch.get(c);
   for (int64_t row = r0; row < r1; ++row) {
     const float* xr = a->x + row * c;
@@ -369,9 +357,7 @@ struct Units {
 Units smx_units(const SoftmaxLossArgs& a) {
   Units u{};
   if (a.s > 1) {
-    // positions per tile: as many as keep C x tile within ExpScratch's stack block (whole vectors)
-    const int64_t fit = kLocalFloats / std::max<int64_t>(a.c, 1) / 16 * 16;
-    u.tile = std::max<int64_t>(16, std::min(kTile, fit));
+    u.tile = tile_for_classes(a.c, kTile);
     u.tiles_per_sample = (a.s + u.tile - 1) / u.tile;
     u.count = a.n * u.tiles_per_sample;
   } else {

@@ -417,7 +417,7 @@ def main():
 
     # ---- softmax losses with many classes (own generator: the cases above keep their inputs) ---------
     # The CPU shortens its spatial tiles as C grows (C x tile within a stack block of 8192 floats) and
-    # keeps exp(x - max) for the backward there, on the heap past 512 classes or (rows) 8192.
+    # keeps exp(x - max) there, on the heap past 512 classes or (rows) 8192 (native/cpu/loss_tile.h).
     g = torch.Generator().manual_seed(4321)
     x = torch.randn(1, 150, 5, 11, generator=g) * 3  # tiles of 48 positions: 48 + 7
     t = targets(g, (1, 5, 11), 150, ignore=255)
@@ -432,6 +432,10 @@ def main():
     x = torch.randn(1, 8300, generator=g) * 2  # a row longer than the stack block
     t = targets(g, (1,), 8300)
     run("ce_rows_8300_classes", lambda xi, r: F.cross_entropy(xi, t, reduction=r), x, {"target": t})
+    x = torch.randn(1, 520, 3, 7, generator=g) * 2  # region loss softmax: tiles of 16, block on the heap
+    t = targets(g, (1, 3, 7), 520)
+    run("jaccard_multiclass_520_classes", lambda xi, r: region_ref("jaccard", xi, t, "multiclass", reduction=r), x,
+        {"target": t})
 
 
 if __name__ == "__main__":

@@ -151,6 +151,7 @@ class LossGoldensTest {
     c.add(region("dice_multiclass", false, mc, def));
     c.add(region("jaccard_multiclass", true, mc, def));
     c.add(region("dice_multiclass_ii_smooth_log", false, mc, new RegionLosses.Options(true, 1f, 1e-7f, true, 255)));
+    c.add(region("jaccard_multiclass_520_classes", true, mc, def));
     c.add(region("dice_binary", false, bin, def));
     c.add(region("jaccard_binary_smooth", true, bin, new RegionLosses.Options(true, 0.5f, 1e-7f, false, null)));
     c.add(region("dice_binary_probs", false, bin, new RegionLosses.Options(false, 0f, 1e-7f, false, null)));
