@@ -139,6 +139,7 @@ constexpr int64_t kFusedKc = 192;
 
 // Rows of A per thread from which the threads run their rows independently (gemm_rows).
 constexpr int64_t kOwnRowsPerThread = 256;
+static_assert(kOwnRowsPerThread > kFusedMaxRows, "a thread's share must block like the whole");
 
 // K blocks are balanced: K = 2304 (3x3 over 256 channels) runs as 5 x ~464 rather than 4 x 512 and a
 // 256 tail, whose pass over C costs as much as a full block's for half the work. Multiples of 8 keep
@@ -212,18 +213,16 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
   // A rows and, again, each B block): no barrier, and its A panels stay in its own caches. Packing B
   // once per thread costs ~3 / rows-per-thread of the time. Against split-N (which waits for both
   // halves of A to be packed), in alternating calls: sgemm 512^3 +7-12%, 1024^3 +1-3%, 2048^3 the same.
-  if (!bk.fused && Mr >= kOwnRowsPerThread * nt) {
+  // (A share has the same blocking as the whole: both are taller than kFusedMaxRows, and K blocks
+  // depend on K alone, so results keep their bits.)
+  if (Mr >= kOwnRowsPerThread * nt) {
 #pragma omp parallel num_threads(nt)
     {
       const int tid = omp_get_thread_num();
       // shares rounded to 4 rows, not to panels: 1024 rows run as 36 panels + an 8-row edge each
       const int64_t r0 = Mr * tid / nt / 4 * 4;
       const int64_t r1 = tid + 1 == nt ? Mr : Mr * (tid + 1) / nt / 4 * 4;
-      const int64_t rows = r1 - r0, pad = round_up(rows, t.mr);
-      float* own = tl_packed_a.get(pad * K);
-      pack_a_panels(t, bk, a, m0 + r0, rows, pad, K, 0, pad / t.mr, own);
-      run_columns(t, bk, rows, pad, 0, N, K, own, b, crow + r0 * ldc, ldc, accumulate,
-                  bias == nullptr ? nullptr : bias + r0);
+      gemm_rows(t, 1, m0 + r0, r1 - r0, N, K, a, b, C, ldc, accumulate, bias == nullptr ? nullptr : bias + r0);
     }
     return;
   }

@@ -54,6 +54,14 @@ DS_CPU_INLINE void rgn_softmax(const float* xb, int64_t c, int64_t s, int64_t le
   }
 }
 
+// The tile's softmax (into scratch) when the mode takes one (multiclass from logits), else null.
+DS_CPU_INLINE const float* rgn_tile_softmax(const RegionArgs* a, const float* xb, int64_t len, TileScratch* scratch) {
+  if (a->mode != kRegionMulticlass || !a->from_logits) return nullptr;
+  float* sm = scratch->get(a->c * len);
+  rgn_softmax(xb, a->c, a->s, len, sm);
+  return sm;
+}
+
 // Multiclass targets of the tile: used[j] (1/0) and the class; records bad positions.
 DS_CPU_INLINE void rgn_targets(const RegionArgs* a, const int32_t* tb, int64_t pos0, int64_t len, int32_t* cls,
                                float* used, int64_t* bad) {
@@ -109,12 +117,8 @@ DS_CPU_INLINE void rgn_stats_tile_body(const RegionArgs* a, int64_t ni, int64_t 
   alignas(64) int32_t cls[kTile];
   const bool multiclass = a->mode == kRegionMulticlass;
   TileScratch scratch;
-  float* sm = nullptr;
+  const float* sm = rgn_tile_softmax(a, xb, len, &scratch);
   if (multiclass) {
-    if (a->from_logits) {
-      sm = scratch.get(c * len);
-      rgn_softmax(xb, c, s, len, sm);
-    }
     rgn_targets(a, a->ti + ni * s + si0, ni * s + si0, len, cls, used, bad);
   }
   for (int64_t k = 0; k < c; ++k) {
@@ -147,12 +151,8 @@ DS_CPU_INLINE void rgn_bwd_tile_body(const RegionArgs* a, int64_t ni, int64_t si
   int64_t bad = kNoBad;
   const bool multiclass = a->mode == kRegionMulticlass;
   TileScratch scratch;
-  float* sm = nullptr;
+  const float* sm = rgn_tile_softmax(a, xb, len, &scratch);
   if (multiclass) {
-    if (a->from_logits) {
-      sm = scratch.get(c * len);
-      rgn_softmax(xb, c, s, len, sm);
-    }
     rgn_targets(a, a->ti + ni * s + si0, ni * s + si0, len, cls, used, &bad);
     for (int64_t j = 0; j < len; ++j) dot[j] = 0.0f;
     if (a->from_logits) {
