@@ -1,4 +1,4 @@
-"""Keeps the best of several peer runs: peer.py run in N fresh processes, and for every (case, backend,
+"""Keeps the best of several peer runs: peer.py run in N processes, and for every (case, backend,
 pass) the run with the lowest median. PyTorch's oneDNN convolutions differ by up to 2x between
 processes on the dev machine (3x3 64->64 at 256x256: 16 ms in one process, 24-33 ms in others), so one
 process would let a ratio follow whichever mode that process landed in; the best of N is the fairest

@@ -4,6 +4,9 @@ the same inputs, thread count, warm-up and iterations as detseg's JMH side.
 
 usage: peer.py --cases WORK/cases.json --inputs WORK/inputs --out WORK/peer.json --threads N
                --warmup W --iterations M --iteration-ms T [--cuda auto|off]
+       peer.py ... --serve IN_FIFO --ack ACK_FIFO   (the same, case by case: reads case ids from
+                      IN_FIFO, runs each as it comes and writes "done <id>" to ACK_FIFO; bench/run keeps
+                      the peer's processes alive this way while it times detseg case by case)
        peer.py --check        (exit 0 when torch and torchvision import, else print how to install them)
 
 Needs Debian's PyTorch: apt-get install python3-torch python3-torchvision
@@ -174,6 +177,8 @@ def main():
     ap.add_argument("--iterations", type=int, default=10)
     ap.add_argument("--iteration-ms", type=float, default=100)
     ap.add_argument("--cuda", choices=["auto", "off"], default="auto")
+    ap.add_argument("--serve", metavar="IN_FIFO")
+    ap.add_argument("--ack", metavar="ACK_FIFO")
     ap.add_argument("--peer-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "peer"))
     args = ap.parse_args()
     torch, torchvision = import_torch()
@@ -189,6 +194,8 @@ def main():
     for req in ("cases", "inputs", "out", "threads"):
         if getattr(args, req) is None:
             ap.error("--%s is required" % req)
+    if (args.serve is None) != (args.ack is None):
+        ap.error("--serve and --ack go together")
     import numpy as np
 
     torch.set_num_threads(args.threads)
@@ -205,8 +212,41 @@ def main():
         "results": [],
     }
     devices = ["cpu"] + (["cuda"] if use_cuda else [])
-    jobs = [(c, dev, p) for dev in devices for c in cases for p in (["forward", "backward"] if c["backward"] else ["forward"])]
+
+    def jobs_of(selected):
+        return [(c, dev, p) for dev in devices for c in selected
+                for p in (["forward", "backward"] if c["backward"] else ["forward"])]
+
     families = {}
+    if args.serve:
+        # One long-lived process fed case by case (bench/run times each case on detseg first): torch's
+        # import and first calls are paid once, not inside every case.
+        by_id = {c["id"]: c for c in cases}
+        write_report(report, args.out)
+        with open(args.serve, encoding="utf-8") as requests, open(args.ack, "w", encoding="utf-8") as ack:
+            for line in requests:
+                cid = line.strip()
+                if cid not in by_id:
+                    ack.write("error no case %s\n" % cid)
+                else:
+                    run_jobs(torch, np, jobs_of([by_id[cid]]), families, report, args)
+                    ack.write("done %s\n" % cid)
+                ack.flush()
+        return 0
+    jobs = jobs_of(cases)
+    run_jobs(torch, np, jobs, families, report, args)
+    if not jobs:
+        write_report(report, args.out)
+    return 0
+
+
+def write_report(report, out):
+    with open(out + ".tmp", "w", encoding="utf-8") as f:
+        json.dump(report, f, indent=1)
+    os.replace(out + ".tmp", out)
+
+
+def run_jobs(torch, np, jobs, families, report, args):
     for i, (case, dev, pass_name) in enumerate(jobs):
         sys.stdout.write("[peer %d/%d] %s %s %s ... " % (i + 1, len(jobs), case["id"], pass_name, dev))
         sys.stdout.flush()
@@ -220,13 +260,7 @@ def main():
             entry["error"] = "%s: %s" % (type(e).__name__, str(e).split("\n")[0])
             print("FAILED: " + entry["error"], flush=True)
         report["results"].append(entry)
-        with open(args.out + ".tmp", "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-        os.replace(args.out + ".tmp", args.out)
-    if not jobs:
-        with open(args.out, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=1)
-    return 0
+        write_report(report, args.out)
 
 
 if __name__ == "__main__":

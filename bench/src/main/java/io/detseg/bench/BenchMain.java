@@ -26,13 +26,14 @@ import org.openjdk.jmh.runner.options.TimeValue;
 
 /**
  * detseg's side of bench/run: runs {@link OpBenchmark} through JMH once per (case, backend, pass) of
- * WORK/cases.json, each in its own forked JVM, with the warm-up and iterations bench/run fixes.
- * Writes WORK/jmh/&lt;case&gt;.&lt;backend&gt;.&lt;pass&gt;.json (JMH's JSON), .log (JMH's text output) and
- * WORK/jmh/index.json (every job, its files or its error, and the backends' descriptions). Prints
- * one progress line per job.
+ * WORK/cases.json (or of the one case --only names), each in its own forked JVM, with the warm-up and
+ * iterations bench/run fixes. Writes WORK/jmh/&lt;case&gt;.&lt;backend&gt;.&lt;pass&gt;.json (JMH's JSON), .log
+ * (JMH's text output) and WORK/jmh/index.json (every job, its files or its error, and the backends'
+ * descriptions; with --only, that case's jobs replace its earlier ones in an existing index, so
+ * bench/run can time the cases one at a time, each next to its peer). Prints one progress line per job.
  *
  * <pre>java -cp bench/target/detseg-benchmarks.jar io.detseg.bench.BenchMain --work DIR
- *     --warmup N --iterations N --iteration-ms T [--cuda auto|off]</pre>
+ *     --warmup N --iterations N --iteration-ms T [--cuda auto|off] [--only CASE]</pre>
  */
 public final class BenchMain {
   private BenchMain() {}
@@ -51,6 +52,7 @@ public final class BenchMain {
     int iterations = 10;
     int iterationMs = 100;
     boolean cudaAllowed = true;
+    String only = null;
     for (int i = 0; i < args.length; i++) {
       String a = args[i];
       String v = i + 1 < args.length ? args[i + 1] : null;
@@ -60,6 +62,7 @@ public final class BenchMain {
         case "--iterations" -> iterations = Integer.parseInt(v);
         case "--iteration-ms" -> iterationMs = Integer.parseInt(v);
         case "--cuda" -> cudaAllowed = !"off".equals(v);
+        case "--only" -> only = v;
         default -> throw new IllegalArgumentException("BenchMain: unknown argument " + a);
       }
       i++;
@@ -69,6 +72,13 @@ public final class BenchMain {
     }
     ObjectMapper json = new ObjectMapper();
     List<BenchCase> cases = BenchCases.fromJson(json.readTree(work.resolve("cases.json").toFile()));
+    if (only != null) {
+      final String id = only;
+      cases = cases.stream().filter(c -> c.id().equals(id)).toList();
+      if (cases.isEmpty()) {
+        throw new IllegalArgumentException("BenchMain: --only " + id + ": no such case in " + work.resolve("cases.json"));
+      }
+    }
     Path jmhDir = work.resolve("jmh");
     Files.createDirectories(jmhDir);
 
@@ -93,6 +103,14 @@ public final class BenchMain {
       }
     }
     ArrayNode jobsNode = index.putArray("jobs");
+    Path indexFile = jmhDir.resolve("index.json");
+    if (only != null && Files.exists(indexFile)) {
+      for (JsonNode j : json.readTree(indexFile.toFile()).path("jobs")) {
+        if (!j.path("case").asText().equals(only)) {
+          jobsNode.add(j);
+        }
+      }
+    }
     int n = jobs.size();
     for (int i = 0; i < n; i++) {
       String id = jobs.get(i)[0];
@@ -148,7 +166,7 @@ public final class BenchMain {
       Stats s = Stats.of(Report.jmhIterationsUs(res));
       System.out.println("median " + ResultsWriter.time(s.medianUs()) + ", min " + ResultsWriter.time(s.minUs()));
     }
-    json.writerWithDefaultPrettyPrinter().writeValue(jmhDir.resolve("index.json").toFile(), index);
+    json.writerWithDefaultPrettyPrinter().writeValue(indexFile.toFile(), index);
   }
 
   /** The benchmark's exception line from JMH's log (the forked JVM prints it there), or the runner's message. */

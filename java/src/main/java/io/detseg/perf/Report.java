@@ -216,7 +216,8 @@ public final class Report {
       b.append("| settings | ").append(run.path("warmup_iterations").asText()).append(" warm-up + ")
           .append(run.path("iterations").asText()).append(" measured iterations of ")
           .append(run.path("iteration_ms").asText()).append(" ms per case and pass, one fresh JVM per detseg job "
-          + "(JMH fork), the same iterations for the peer |\n");
+          + "(JMH fork), the same iterations for the peer; case by case, the peer right after detseg; both sides "
+          + "with glibc's malloc keeping freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_: bench/run says why) |\n");
     }
     b.append('\n');
 
