@@ -32,14 +32,19 @@ final class BenchCommand implements Callable<Integer> {
   String filter;
 
   @Option(names = "--peer-runs", paramLabel = "N",
-      description = "run the PyTorch peer in N fresh processes, keeping each case's best (default 2, 1 with --quick)")
+      description = "run the PyTorch peer in N processes, keeping each case's best (default 2, 1 with --quick)")
   Integer peerRuns;
 
   @Option(names = "--limits", description = "measure and print the machine limits (FMA peak, STREAM triad)")
   boolean limits;
 
-  @Option(names = "--json", paramLabel = "FILE", description = "with --limits: also write them as JSON")
+  @Option(names = "--json", paramLabel = "FILE", description = "with --limits or --peak: also write them as JSON")
   Path json;
+
+  @Option(names = "--peak", hidden = true,
+      description = "measure only the all-thread FMA peak of the best instruction set (bench/run, next to cases"
+          + " with a % peak target)")
+  boolean peak;
 
   @Option(names = "--select", hidden = true, paramLabel = "OUT.json",
       description = "check bench/cases and write the selected cases (bench/run's first step)")
@@ -57,6 +62,15 @@ final class BenchCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException, InterruptedException {
+    if (peak) {
+      MachineLimits.Peak p = MachineLimits.measurePeak();
+      System.out.println(String.format(java.util.Locale.ROOT, "fp32 FMA peak  %s %d threads  %s", p.isa(), p.threads(),
+          p.gflops() == null ? "?" : String.format(java.util.Locale.ROOT, "%.1f GFLOP/s", p.gflops())));
+      if (json != null) {
+        Files.writeString(json, new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(p));
+      }
+      return 0;
+    }
     if (limits) {
       MachineLimits.Limits l = MachineLimits.measure(quick);
       l.describe().forEach(System.out::println);

@@ -102,6 +102,23 @@ public final class MachineLimits {
   }
 
   /**
+   * The all-thread FMA peak of the best instruction set this CPU has, alone (what the full
+   * {@link #measure} reports as {@link Limits#bestPeakAllThreads()}), for bench/run to measure it again
+   * right before and after a case with a "% peak" target.
+   */
+  public static Peak measurePeak() {
+    int threads = maxThreads();
+    String[] names = {"avx512", "avx2"};
+    int[] isas = {1, 0};
+    for (int i = 0; i < isas.length; i++) {
+      if (supports(isas[i])) {
+        return new Peak(names[i], threads, fmaPeak(isas[i], threads, 0.2, 5));
+      }
+    }
+    return new Peak("none", threads, null);
+  }
+
+  /**
    * STREAM's rule: each array at least 4x the last-level cache (and at least 64 MiB); capped so the
    * three arrays take at most 3/8 of the available memory. DETSEG_STREAM_MIB overrides the size.
    */

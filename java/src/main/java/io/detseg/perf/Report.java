@@ -48,22 +48,57 @@ public final class Report {
         selected.add(full);
       }
     }
-    List<ResultRow> rows = rows(selected, index, work.resolve("jmh"), peer, limits);
+    Map<String, CasePeak> casePeaks = casePeaks(work.resolve("peaks"));
+    List<ResultRow> rows = rows(selected, index, work.resolve("jmh"), peer, limits, casePeaks);
     Map<String, LaunchShapes.Shape> shapes = LaunchShapes.loadDir(benchDir.resolve("launch_shapes"));
 
     Files.createDirectories(outDir);
-    String md = markdown(run, limits, index, peer, selection, rows, ptxas, shapes);
+    String md = markdown(run, limits, index, peer, selection, rows, ptxas, shapes, casePeaks);
     Files.writeString(outDir.resolve("RESULTS.md"), md);
     Files.writeString(outDir.resolve("results.csv"), ResultsWriter.csv(rows));
-    RatioChart.write(rows, "detseg vs PyTorch — " + run.path("mode").asText("?") + " run, "
-        + run.path("started").asText("?"), outDir.resolve("chart.png"));
+    RatioChart.write(rows, "detseg vs PyTorch — " + (run == null ? "?" : run.path("mode").asText("?")) + " run, "
+        + text(run, "started"), outDir.resolve("chart.png"));
     return rows;
   }
 
   // ---- rows -----------------------------------------------------------------------------------
 
+  /**
+   * The FMA peak bench/run measured right before and right after one case (WORK/peaks/CASE.before.json
+   * and .after.json, `detseg bench --peak`); the case's "% peak" divides by the higher of the two.
+   */
+  record CasePeak(double before, double after) {
+    double used() {
+      return Math.max(before, after);
+    }
+  }
+
+  /** The case peaks in dir (none when it does not exist); a case needs both files. */
+  static Map<String, CasePeak> casePeaks(Path dir) throws IOException {
+    Map<String, CasePeak> out = new TreeMap<>();
+    if (!Files.isDirectory(dir)) {
+      return out;
+    }
+    try (var files = Files.list(dir)) {
+      for (Path f : files.sorted().toList()) {
+        String name = f.getFileName().toString();
+        if (!name.endsWith(".before.json")) {
+          continue;
+        }
+        String id = name.substring(0, name.length() - ".before.json".length());
+        Path after = dir.resolve(id + ".after.json");
+        JsonNode b = read(f);
+        JsonNode a = Files.exists(after) ? read(after) : null;
+        if (a != null && b.path("gflops").isNumber() && a.path("gflops").isNumber()) {
+          out.put(id, new CasePeak(b.get("gflops").asDouble(), a.get("gflops").asDouble()));
+        }
+      }
+    }
+    return out;
+  }
+
   static List<ResultRow> rows(List<BenchCase> cases, JsonNode index, Path jmhDir, JsonNode peer,
-      MachineLimits.Limits limits) throws IOException {
+      MachineLimits.Limits limits, Map<String, CasePeak> casePeaks) throws IOException {
     Map<String, JsonNode> jobs = new HashMap<>();
     boolean anyCuda = false;
     if (index != null) {
@@ -106,8 +141,10 @@ public final class Report {
             p = Stats.of(doubles(pr.get("iterations_us")));
           }
           boolean cpu = backend.equals("cpu");
+          CasePeak cp = casePeaks.get(c.id());
+          Double peak = cp != null ? Double.valueOf(cp.used()) : limits.bestPeakAllThreads();
           rows.add(new ResultRow(c.op(), c.id(), backend, pass, d, dErr, p, pErr, c.flops(pass), c.bytes(pass),
-              c.target(), cpu ? limits.bestPeakAllThreads() : null, cpu ? limits.stream().bestGbs() : null));
+              c.target(), cpu ? peak : null, cpu ? limits.stream().bestGbs() : null));
         }
       }
     }
@@ -163,7 +200,8 @@ public final class Report {
   // ---- Markdown -------------------------------------------------------------------------------
 
   static String markdown(JsonNode run, MachineLimits.Limits limits, JsonNode index, JsonNode peer,
-      JsonNode selection, List<ResultRow> rows, JsonNode ptxas, Map<String, LaunchShapes.Shape> shapes) {
+      JsonNode selection, List<ResultRow> rows, JsonNode ptxas, Map<String, LaunchShapes.Shape> shapes,
+      Map<String, CasePeak> casePeaks) {
     StringBuilder b = new StringBuilder();
     String mode = run == null ? "?" : run.path("mode").asText("?");
     b.append("# detseg benchmark results\n\n");
@@ -231,7 +269,24 @@ public final class Report {
         : limits.bestIsa()).append(" ").append(limits.threads()).append("-thread FMA peak (")
         .append(peak == null ? "?" : String.format(Locale.ROOT, "%.1f GFLOP/s", peak))
         .append("); \"% BW\" divides its GB/s by the best STREAM triad bandwidth (")
-        .append(String.format(Locale.ROOT, "%.1f GB/s", limits.stream().bestGbs())).append(").\n\n");
+        .append(String.format(Locale.ROOT, "%.1f GB/s", limits.stream().bestGbs())).append(").");
+    if (!casePeaks.isEmpty()) {
+      b.append(" Cases with a \"% peak\" target divide instead by the same FMA peak measured again right before "
+          + "and right after the case (the higher of the two), as this VM's speed drifts within a run; their "
+          + "fraction of the peak above is listed too:\n\n");
+      b.append("| case | pass | GFLOP/s | peak before | peak after | % of the higher | % of the run's peak above |\n");
+      b.append("|---|---|---:|---:|---:|---:|---:|\n");
+      for (ResultRow r : rows) {
+        CasePeak cp = casePeaks.get(r.caseId());
+        if (cp == null || !r.backend().equals("cpu") || r.gflops() == null) {
+          continue;
+        }
+        b.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %s |\n", r.caseId(), r.pass(),
+            r.gflops(), cp.before(), cp.after(), 100.0 * r.gflops() / cp.used(),
+            peak == null ? "-" : String.format(Locale.ROOT, "%.1f", 100.0 * r.gflops() / peak)));
+      }
+    }
+    b.append("\n\n");
 
     List<ResultRow> failures = new ArrayList<>();
     for (String backend : List.of("cpu", "cuda")) {

@@ -174,6 +174,41 @@ class ReportTest {
   }
 
   @Test
+  void peakTargetsDivideByThePeakMeasuredNextToTheCase() throws Exception {
+    Path bench = dir.resolve("bench2");
+    Files.createDirectories(bench.resolve("cases"));
+    Files.createDirectories(bench.resolve("launch_shapes"));
+    Files.writeString(bench.resolve("cases/conv.json"), "{\"cases\": [{\"id\": \"sgemm_8\", \"op\": \"matmul\","
+        + " \"backward\": false, \"quick\": true, \"inputs\": {\"input\": {\"gen\": \"normal\", \"shape\": [8, 8],"
+        + " \"mean\": 0, \"std\": 1}, \"other\": {\"gen\": \"normal\", \"shape\": [8, 8], \"mean\": 0, \"std\": 1}},"
+        + " \"flops\": 3.4e8, \"target\": {\"peak_pct\": 85, \"note\": \"x\"}}]}");
+    Path work = dir.resolve("work2");
+    Files.createDirectories(work.resolve("jmh"));
+    Files.createDirectories(work.resolve("peaks"));
+    Files.writeString(work.resolve("limits.json"), "{\"compiler\": \"g++ 12.2.0\", \"threads\": 2, \"peaks\": ["
+        + "{\"isa\": \"avx512\", \"threads\": 2, \"gflops\": 420.0}], \"stream\": {\"threads\": 2,"
+        + " \"arrayBytes\": 1, \"llcBytes\": 1, \"reps\": 1, \"bestGbs\": 20.0, \"medianGbs\": 18.0}}");
+    Files.writeString(work.resolve("cases.json"), "{\"cases\": [{\"id\": \"sgemm_8\"}]}");
+    Files.writeString(work.resolve("jmh/index.json"), "{\"backends\": {}, \"jobs\": [{\"case\": \"sgemm_8\","
+        + " \"backend\": \"cpu\", \"pass\": \"forward\", \"jmh\": \"f.json\"}]}");
+    // 3.4e8 flops in 1 ms = 340 GFLOP/s: 81 % of the run's 420, 85 % of the 400 measured next to it
+    Files.writeString(work.resolve("jmh/f.json"), "[{\"primaryMetric\": {\"scoreUnit\": \"us/op\", \"rawData\": [[1000, 1000]]}}]");
+    Files.writeString(work.resolve("peaks/sgemm_8.before.json"), "{\"isa\": \"avx512\", \"threads\": 2, \"gflops\": 390.0}");
+    Files.writeString(work.resolve("peaks/sgemm_8.after.json"), "{\"isa\": \"avx512\", \"threads\": 2, \"gflops\": 400.0}");
+    Files.writeString(work.resolve("peaks/orphan.before.json"), "{\"gflops\": 1.0}");  // no .after: ignored
+    Path out = dir.resolve("results2");
+    List<ResultRow> rows = Report.generate(bench, work, out);
+    assertEquals(85.0, rows.get(0).peakPct(), 1e-9, "divided by the higher of before (390) and after (400)");
+    assertEquals("met", rows.get(0).verdict());
+    assertEquals(List.of("sgemm_8"), List.copyOf(Report.casePeaks(work.resolve("peaks")).keySet()));
+    String md = Files.readString(out.resolve("RESULTS.md"));
+    assertTrue(md.contains("| sgemm_8 | forward | 340.0 | 390.0 | 400.0 | 85.0 | 81.0 |"), md);
+    // without the peaks directory the run's peak decides: 81 % < 85 %
+    Files.walk(work.resolve("peaks")).sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    assertEquals("NOT met", Report.generate(bench, work, out).get(0).verdict());
+  }
+
+  @Test
   void streamArraysAreSizedFromTheCacheAndCappedByMemory() {
     assertEquals(2013265920L, MachineLimits.streamArrayBytes(480L << 20, 24L << 30), "4 x LLC");
     assertEquals(64L << 20, MachineLimits.streamArrayBytes(1L << 20, 24L << 30), "at least 64 MiB");
