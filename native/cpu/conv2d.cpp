@@ -448,7 +448,7 @@ void reorder_phase_weights(const Conv2dGeom& g, const std::vector<Phase>& phases
   constexpr int64_t B = 16;
   const int64_t ci_blocks = (cig + B - 1) / B, co_blocks = (cog + B - 1) / B;
   const int64_t blocks = g.groups * ci_blocks;
-  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), g.c_out * K / (1 << 16)));
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), g.c_out * K / (1 << 14)));
 #pragma omp parallel for schedule(static) num_threads(nt)
   for (int64_t blk = 0; blk < blocks; ++blk) {
     const int64_t gr = blk / ci_blocks, ci0 = (blk - gr * ci_blocks) * B, ci1 = std::min(cig, ci0 + B);
@@ -563,7 +563,12 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
   if (uniform && bias != nullptr) {
     for (int64_t q = 0; q < np; ++q) stacked_bias.insert(stacked_bias.end(), bias, bias + cig);
   }
-  const int64_t band = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
+  // Bands: the scratch of one (cig x band x tw) stays in L2; and at least four items per thread when
+  // that keeps every GEMM at N >= 512, so the threads finish together (3x3 stride 2, 64->128 at
+  // 128x128: 4 bands of 16 rows left one thread idle ~12% of the time, 8 of 8 rows balance).
+  const int64_t band_l2 = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
+  const int64_t per_thread4 = (th_max + 4 * omp_get_max_threads() - 1) / (4 * omp_get_max_threads());
+  const int64_t band = std::max<int64_t>(std::min(band_l2, per_thread4), std::min(band_l2, (512 + tw_max - 1) / tw_max));
   const int64_t bands = (th_max + band - 1) / band;
   const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
   for_items(g.n * g.groups * bands, cig, band * tw_max * np, avg_k, [&](int64_t item, int threads) {
