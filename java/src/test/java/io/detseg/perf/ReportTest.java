@@ -111,12 +111,18 @@ class ReportTest {
     assertEquals(56 + 44 + 2 * 22, img.getHeight(), "two rows have both sides");
   }
 
-  @Test
-  void wholeReportFromAWorkDirectory() throws Exception {
-    Path bench = dir.resolve("bench");
+  /** A bench directory under the temp dir with one case file and an empty launch_shapes/. */
+  private Path benchDir(String name, String caseFile, String casesJson) throws java.io.IOException {
+    Path bench = dir.resolve(name);
     Files.createDirectories(bench.resolve("cases"));
     Files.createDirectories(bench.resolve("launch_shapes"));
-    Files.writeString(bench.resolve("cases/basic.json"), "{\"cases\": [{\"id\": \"relu_big\", \"op\": \"relu\","
+    Files.writeString(bench.resolve("cases").resolve(caseFile), casesJson);
+    return bench;
+  }
+
+  @Test
+  void wholeReportFromAWorkDirectory() throws Exception {
+    Path bench = benchDir("bench", "basic.json", "{\"cases\": [{\"id\": \"relu_big\", \"op\": \"relu\","
         + " \"backward\": true, \"quick\": true, \"inputs\": {\"input\": {\"gen\": \"normal\", \"shape\": [4],"
         + " \"mean\": 0, \"std\": 1}}, \"bytes\": 8e6, \"bytes_backward\": 12e6,"
         + " \"target\": {\"ratio\": 1.0, \"note\": \"parity\"}}]}");
@@ -175,10 +181,7 @@ class ReportTest {
 
   @Test
   void peakTargetsDivideByThePeakMeasuredNextToTheCase() throws Exception {
-    Path bench = dir.resolve("bench2");
-    Files.createDirectories(bench.resolve("cases"));
-    Files.createDirectories(bench.resolve("launch_shapes"));
-    Files.writeString(bench.resolve("cases/conv.json"), "{\"cases\": [{\"id\": \"sgemm_8\", \"op\": \"matmul\","
+    Path bench = benchDir("bench2", "conv.json", "{\"cases\": [{\"id\": \"sgemm_8\", \"op\": \"matmul\","
         + " \"backward\": false, \"quick\": true, \"inputs\": {\"input\": {\"gen\": \"normal\", \"shape\": [8, 8],"
         + " \"mean\": 0, \"std\": 1}, \"other\": {\"gen\": \"normal\", \"shape\": [8, 8], \"mean\": 0, \"std\": 1}},"
         + " \"flops\": 3.4e8, \"target\": {\"peak_pct\": 85, \"note\": \"x\"}}]}");
