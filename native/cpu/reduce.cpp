@@ -7,6 +7,8 @@
 //     64 lanes = 4 zmm / 8 ymm registers, enough independent adds to hide the add latency);
 //   * sum only: lanes are folded every kChunk elements (a pairwise tree, in double) and chunk sums
 //     are added in double, so float rounding error comes from 16 adds per lane at most.
+#include <xmmintrin.h>
+
 #include <cmath>
 #include <memory>
 
@@ -43,6 +45,11 @@ DS_CPU_INLINE double sum_block_body(const float* x, int64_t len) {
     const int64_t cl = std::min(kChunk, len - c0);
     float lane[kLanes];
     for (int j = 0; j < kLanes; ++j) lane[j] = 0.0f;
+    // the next chunk is prefetched while this one runs: the fold below stalls the loads every 4 KiB,
+    // and without it the sum of a 56 MB tensor ran ~1.5x slower than max over the same bytes
+    if (c0 + 2 * kChunk <= len) {
+      for (int64_t l = 0; l < kChunk; l += 16) _mm_prefetch(reinterpret_cast<const char*>(p + kChunk + l), _MM_HINT_T0);
+    }
     int64_t i = 0;
     for (; i + kLanes <= cl; i += kLanes)
       for (int j = 0; j < kLanes; ++j) lane[j] += p[i + j];
