@@ -567,8 +567,8 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
   // that keeps every GEMM at N >= 512, so the threads finish together (3x3 stride 2, 64->128 at
   // 128x128: 4 bands of 16 rows left one thread idle ~12% of the time, 8 of 8 rows balance).
   const int64_t band_l2 = std::max<int64_t>(1, (int64_t(64) << 10) / std::max<int64_t>(1, cig * tw_max));
-  const int64_t per_thread4 = (th_max + 4 * omp_get_max_threads() - 1) / (4 * omp_get_max_threads());
-  const int64_t band = std::max<int64_t>(std::min(band_l2, per_thread4), std::min(band_l2, (512 + tw_max - 1) / tw_max));
+  const int64_t four_per_thread = (th_max + 4 * omp_get_max_threads() - 1) / (4 * omp_get_max_threads());
+  const int64_t band = std::min(band_l2, std::max(four_per_thread, (512 + tw_max - 1) / tw_max));
   const int64_t bands = (th_max + band - 1) / band;
   const int64_t avg_k = cog * std::max<int64_t>(1, total_taps / std::max<int64_t>(np, 1));
   for_items(g.n * g.groups * bands, cig, band * tw_max * np, avg_k, [&](int64_t item, int threads) {

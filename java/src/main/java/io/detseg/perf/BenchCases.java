@@ -458,6 +458,9 @@ public final class BenchCases {
       }
       ObjectNode ps = o.putObject("params");
       c.params().forEach(ps::put);
+      if (c.target() != null && c.target().peakPct() != null) {
+        o.put("peak_pct", c.target().peakPct());  // bench/run measures the FMA peak next to these cases
+      }
     }
     ObjectNode sk = root.putObject("skipped");
     skipped.forEach(sk::put);

@@ -67,6 +67,10 @@ public final class MachineLimits {
 
   private MachineLimits() {}
 
+  /** The instruction sets measured, best first: their names and the codes the native side takes. */
+  private static final String[] ISA_NAMES = {"avx512", "avx2"};
+  private static final int[] ISA_CODES = {1, 0};
+
   static native boolean supports(int isa);
 
   static native double fmaPeak(int isa, int threads, double minSeconds, int reps);
@@ -85,13 +89,11 @@ public final class MachineLimits {
     double seconds = quick ? 0.05 : 0.2;
     int reps = quick ? 3 : 5;
     List<Peak> peaks = new ArrayList<>();
-    String[] names = {"avx512", "avx2"};
-    int[] isas = {1, 0};
-    for (int i = 0; i < isas.length; i++) {
-      boolean ok = supports(isas[i]);
-      peaks.add(new Peak(names[i], 1, ok ? fmaPeak(isas[i], 1, seconds, reps) : null));
+    for (int i = 0; i < ISA_CODES.length; i++) {
+      boolean ok = supports(ISA_CODES[i]);
+      peaks.add(new Peak(ISA_NAMES[i], 1, ok ? fmaPeak(ISA_CODES[i], 1, seconds, reps) : null));
       if (threads > 1) {
-        peaks.add(new Peak(names[i], threads, ok ? fmaPeak(isas[i], threads, seconds, reps) : null));
+        peaks.add(new Peak(ISA_NAMES[i], threads, ok ? fmaPeak(ISA_CODES[i], threads, seconds, reps) : null));
       }
     }
     long llc = lastLevelCacheBytes();
@@ -108,11 +110,9 @@ public final class MachineLimits {
    */
   public static Peak measurePeak() {
     int threads = maxThreads();
-    String[] names = {"avx512", "avx2"};
-    int[] isas = {1, 0};
-    for (int i = 0; i < isas.length; i++) {
-      if (supports(isas[i])) {
-        return new Peak(names[i], threads, fmaPeak(isas[i], threads, 0.2, 5));
+    for (int i = 0; i < ISA_CODES.length; i++) {
+      if (supports(ISA_CODES[i])) {
+        return new Peak(ISA_NAMES[i], threads, fmaPeak(ISA_CODES[i], threads, 0.2, 5));
       }
     }
     return new Peak("none", threads, null);

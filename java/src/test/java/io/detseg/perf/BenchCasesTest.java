@@ -137,7 +137,7 @@ class BenchCasesTest {
     String a = "{\"id\": \"add_small\", \"op\": \"add\", \"quick\": true, \"inputs\": {\"x\": {\"gen\": \"normal\","
         + " \"shape\": [2], \"mean\": 0, \"std\": 1}}}";
     String b = "{\"id\": \"mul_big\", \"op\": \"mul\", \"inputs\": {\"x\": {\"gen\": \"normal\", \"shape\": [2],"
-        + " \"mean\": 0, \"std\": 1}}}";
+        + " \"mean\": 0, \"std\": 1}}, \"target\": {\"peak_pct\": 50, \"note\": \"x\"}}";
     List<BenchCase> all = BenchCases.parse("f.json", file(a, b));
     assertEquals(List.of("add_small"), BenchCases.select(all, true, null).stream().map(BenchCase::id).toList());
     assertEquals(List.of("mul_big"), BenchCases.select(all, false, "^mul").stream().map(BenchCase::id).toList());
@@ -146,6 +146,9 @@ class BenchCasesTest {
     List<BenchCase> back = BenchCases.fromJson(BenchCases.toJson(all, Map.of()));
     assertEquals(all.get(0).inputs().get("x").args(), back.get(0).inputs().get("x").args());
     assertEquals("f.json", back.get(1).file());
+    var json = BenchCases.toJson(all, Map.of()).get("cases");
+    assertEquals(50.0, json.get(1).get("peak_pct").asDouble(), "bench/run reads which cases want the peak next to them");
+    assertTrue(json.get(0).path("peak_pct").isMissingNode());
   }
 
   @Test
