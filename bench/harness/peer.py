@@ -48,12 +48,26 @@ def loaded_blas():
         return "unknown"
     for path in sorted(paths):
         name = os.path.basename(path)
-        if "openblas" in path:
-            return "OpenBLAS (%s)" % os.path.realpath(path)
+        real = os.path.realpath(path)
+        if "openblas" in real and (name.startswith("libblas.so") or "openblas" in name):
+            return "OpenBLAS (%s%s)" % (openblas_core(path), real)
         if name.startswith("libblas.so") or name.startswith("libmkl"):
-            real = os.path.realpath(path)
-            return ("OpenBLAS (%s)" % real) if "openblas" in real else ("reference BLAS (%s)" % real)
+            return "reference BLAS (%s)" % real
     return "unknown"
+
+
+def openblas_core(path):
+    """The kernel set OpenBLAS chose ("core Cooperlake; " ...), or "" when it does not say: its speed
+    here differs ~2x between the AVX2 and AVX-512 cores, and OPENBLAS_CORETYPE overrides the choice."""
+    try:
+        import ctypes
+        lib = ctypes.CDLL(path)
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        core = lib.openblas_get_corename().decode()
+        forced = os.environ.get("OPENBLAS_CORETYPE")
+        return "core %s%s; " % (core, ", forced by OPENBLAS_CORETYPE" if forced else "")
+    except (OSError, AttributeError):
+        return ""
 
 
 def import_torch():
