@@ -287,7 +287,7 @@ public final class Report {
           continue;
         }
         b.append(String.format(Locale.ROOT, "| %s | %s | %.1f | %.1f | %.1f | %.1f | %s |\n", r.caseId(), r.pass(),
-            r.gflops(), cp.before(), cp.after(), 100.0 * r.gflops() / cp.used(peak),
+            r.gflops(), cp.before(), cp.after(), r.peakPct(),
             peak == null ? "-" : String.format(Locale.ROOT, "%.1f", 100.0 * r.gflops() / peak)));
       }
     }
