@@ -1,13 +1,15 @@
 // CPU activations of the nn family (relu6, leaky_relu, sigmoid, tanh) and their backwards: streaming
 // loops over kernels/include/detseg/nn_act_math.cuh (the CUDA kernels' formulas, including a
 // vectorizable exp), stamped out per SIMD variant (cpu_simd.h) and split over threads in contiguous,
-// cache-line-aligned ranges.
+// cache-line-aligned ranges; jobs larger than the cache write their output with streaming stores
+// (the *_streamed variants, cpu_stream.h).
 // No FMA contraction: the AVX2/AVX-512 variants must give the scalar variant's bits (cpu_simd.h), and
 // the simulator's host build of the kernels rounds every operation too. Before every include, so inline
 // functions of the shared headers get the same options.
 #pragma GCC optimize("fp-contract=off")
 
 #include "cpu_simd.h"
+#include "cpu_stream.h"
 #include "detseg/nn_act_math.cuh"
 #include "nn_ops.h"
 
@@ -38,6 +40,11 @@ DS_CPU_INLINE void fwd_body(const float* x, float* y, int64_t n, int op, float s
   }
 }
 DS_CPU_VARIANTS(void, fwd, (const float* x, float* y, int64_t n, int op, float slope), (x, y, n, op, slope))
+template <class Line>
+DS_CPU_INLINE void fwd_streamed_body(const float* x, float* y, int64_t n, int op, float slope) {
+  detail::write_streamed<Line>(y, n, [&](int64_t o, int64_t len, float* dst) { fwd_body(x + o, dst, len, op, slope); });
+}
+DS_CPU_STREAMED_VARIANTS(fwd, (const float* x, float* y, int64_t n, int op, float slope), (x, y, n, op, slope))
 
 DS_CPU_INLINE void bwd_body(const float* g, const float* v, float* gi, int64_t n, int op, float slope) {
   switch (op) {
@@ -57,17 +64,28 @@ DS_CPU_INLINE void bwd_body(const float* g, const float* v, float* gi, int64_t n
 }
 DS_CPU_VARIANTS(void, bwd, (const float* g, const float* v, float* gi, int64_t n, int op, float slope),
                 (g, v, gi, n, op, slope))
+template <class Line>
+DS_CPU_INLINE void bwd_streamed_body(const float* g, const float* v, float* gi, int64_t n, int op, float slope) {
+  detail::write_streamed<Line>(gi, n,
+                               [&](int64_t o, int64_t len, float* dst) { bwd_body(g + o, v + o, dst, len, op, slope); });
+}
+DS_CPU_STREAMED_VARIANTS(bwd, (const float* g, const float* v, float* gi, int64_t n, int op, float slope),
+                         (g, v, gi, n, op, slope))
 
 }  // namespace
 
 void activation_f32(const float* x, float* y, int64_t n, int op, float slope) {
-  static const auto fn = DS_CPU_PICK(fwd);
+  static const auto plain = DS_CPU_PICK(fwd);
+  static const auto streamed = DS_CPU_PICK(fwd_streamed);
+  const auto fn = detail::stream_stores_for(2 * n * (int64_t)sizeof(float)) ? streamed : plain;
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(x + lo, y + lo, hi - lo, op, slope); });
 }
 
 void activation_backward_f32(const float* grad, const float* v, float* gi, int64_t n, int op, float slope) {
-  static const auto fn = DS_CPU_PICK(bwd);
+  static const auto plain = DS_CPU_PICK(bwd);
+  static const auto streamed = DS_CPU_PICK(bwd_streamed);
+  const auto fn = detail::stream_stores_for(3 * n * (int64_t)sizeof(float)) ? streamed : plain;
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(grad + lo, v + lo, gi + lo, hi - lo, op, slope); });
 }

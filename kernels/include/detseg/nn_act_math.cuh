@@ -57,7 +57,12 @@ DS_HD float ds_nn_relu6(float x) { return x < 0.0f ? 0.0f : (x > 6.0f ? 6.0f : x
 
 DS_HD float ds_nn_leaky_relu(float x, float slope) { return x > 0.0f ? x : x * slope; }
 
-DS_HD float ds_nn_sigmoid(float x) { return 1.0f / (1.0f + ds_nn_expf(-x)); }
+// sigmoid(NaN) is that NaN, returned as it came: through the negation, exp and the division its sign
+// depended on the code path (GCC's vector lanes gave -NaN where its scalar remainder gave NaN).
+DS_HD float ds_nn_sigmoid(float x) {
+  const float s = 1.0f / (1.0f + ds_nn_expf(-x));
+  return x != x ? x : s;
+}
 
 // tanh: an odd Taylor polynomial to x^15 for |x| < 0.55 (truncation < 5e-8 relative there), else
 // sign(x) * (1 - 2 / (exp(2|x|) + 1)), which saturates to +-1 once exp overflows.
