@@ -26,6 +26,7 @@
 
 #include "conv_gemm.h"
 #include "conv_isa.h"
+#include "env_mode.h"
 
 namespace detseg {
 namespace cpu {
@@ -34,15 +35,7 @@ namespace {
 
 constexpr int64_t BLOCK_PANELS = 2;
 
-int initial_mode() {
-  const char* v = std::getenv("DETSEG_CONV_WINOGRAD");
-  if (v == nullptr) return 1;
-  if (std::strcmp(v, "off") == 0 || std::strcmp(v, "0") == 0) return 0;
-  if (std::strcmp(v, "always") == 0) return 2;
-  return 1;
-}
-
-std::atomic<int> g_mode{initial_mode()};
+std::atomic<int> g_mode{detail::env_mode("DETSEG_CONV_WINOGRAD")};
 
 // Tile bases along one axis: the points y < len with y mod m*dil < dil (outputs y, y + dil, ...).
 std::vector<int64_t> tile_bases(int64_t len, int64_t dil, int m) {

@@ -2,23 +2,15 @@
 #include "cpu_stream.h"
 
 #include <atomic>
-#include <cstdlib>
-#include <cstring>
+
+#include "env_mode.h"
 
 namespace detseg {
 namespace cpu {
 namespace detail {
 namespace {
 
-int initial_mode() {
-  const char* v = std::getenv("DETSEG_STREAM_STORES");
-  if (v == nullptr) return 1;
-  if (std::strcmp(v, "off") == 0 || std::strcmp(v, "0") == 0) return 0;
-  if (std::strcmp(v, "always") == 0) return 2;
-  return 1;
-}
-
-std::atomic<int> g_mode{initial_mode()};
+std::atomic<int> g_mode{env_mode("DETSEG_STREAM_STORES")};
 
 }  // namespace
 
