@@ -133,3 +133,63 @@ TEST(conv_winograd_same_bits_on_1_and_2_threads) {
   // 4x4 stride 2: its data gradient's phases by F(3x3, 2x2)
   check_threads(Conv2dGeom{1, 16, 24, 26, 20, 12, 13, 4, 4, 2, 2, 1, 1, 1, 1, 1}, 2);
 }
+
+namespace {
+// dW against a double-precision direct sum, relative to sum |x| |dy| of each element.
+double weight_grad_error(const Conv2dGeom& g) {
+  std::mt19937 rng(23);
+  std::normal_distribution<float> nd;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  std::vector<float> x((size_t)(g.n * g.c_in * g.h * g.w)), dy((size_t)(g.n * g.c_out * g.h_out * g.w_out));
+  for (auto* v : {&x, &dy})
+    for (float& e : *v) e = nd(rng);
+  std::vector<float> dw((size_t)(g.c_out * cig * g.kh * g.kw), -1.0f);
+  detseg::cpu::conv2d_backward_weight_f32(g, x.data(), dy.data(), dw.data());
+  double worst = 0.0;
+  for (int64_t co = 0; co < g.c_out; ++co)
+    for (int64_t ci = 0; ci < cig; ++ci)
+      for (int64_t ky = 0; ky < g.kh; ++ky)
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const int64_t cin = (co / cog) * cig + ci;
+          double s = 0.0, mag = 0.0;
+          for (int64_t n = 0; n < g.n; ++n)
+            for (int64_t oy = 0; oy < g.h_out; ++oy)
+              for (int64_t ox = 0; ox < g.w_out; ++ox) {
+                const int64_t iy = oy * g.stride_h - g.pad_h + ky * g.dil_h, ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const double p = (double)x[((n * g.c_in + cin) * g.h + iy) * g.w + ix] *
+                                 dy[((n * g.c_out + co) * g.h_out + oy) * g.w_out + ox];
+                s += p;
+                mag += std::fabs(p);
+              }
+          const float got = dw[((co * cig + ci) * g.kh + ky) * g.kw + kx];
+          worst = std::max(worst, std::fabs(got - s) / (mag + 1e-30));
+        }
+  return worst;
+}
+}  // namespace
+
+// The channels-last weight gradient (up to 128 output channels) packs whole 32-channel (AVX-512),
+// 16 (AVX2) or 8 (SSE2) runs of one tap per panel, a row of output pixels at a time with the padded
+// columns zeroed: strides 1 and 2 with padding on the left and right, dilation, a 2x2 stride-2 kernel
+// and groups, at every instruction set this CPU has.
+TEST(conv_weight_gradient_matches_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 64, 15, 19, 24, 8, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1},    // stride 2, pad 1 (odd width: right pad used)
+      {2, 64, 11, 13, 20, 11, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1},   // stride 1, pad 1, two images
+      {1, 64, 12, 16, 16, 6, 8, 2, 2, 2, 2, 0, 0, 1, 1, 1},     // 2x2 stride 2
+      {1, 48, 14, 17, 12, 14, 17, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, pad 2
+      {1, 96, 9, 21, 32, 5, 11, 3, 3, 2, 2, 1, 1, 1, 1, 2},     // groups of 48 channels, stride 2
+  };
+  const int old = detseg::cpu::conv_set_winograd(0);  // the GEMM path, not Winograd's weight gradient
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;  // this CPU lacks the level
+    ++levels;
+    for (const Conv2dGeom& g : shapes) CHECK(weight_grad_error(g) < 1e-5);
+  }
+  detseg::cpu::conv_force_isa(-1);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
