@@ -83,6 +83,17 @@ DS_CPU_INLINE void write_streamed(float* out, int64_t n, Chunk&& chunk) {
 }  // namespace cpu
 }  // namespace detseg
 
+// The variant of `name` for a job touching `floats` floats in all (inputs and outputs): the streamed
+// one (DS_CPU_STREAMED_VARIANTS) when stream_stores_for says so, else the plain one; both picked once
+// per call site.
+#define DS_CPU_PICK_STORES(name, floats)                                                   \
+  ([](int64_t floats_) {                                                                   \
+    static const auto plain_ = DS_CPU_PICK(name);                                          \
+    static const auto streamed_ = DS_CPU_PICK(name##_streamed);                            \
+    const bool stream = ::detseg::cpu::detail::stream_stores_for(floats_ * (int64_t)sizeof(float)); \
+    return stream ? streamed_ : plain_;                                                    \
+  }(floats))
+
 // Next to DS_CPU_VARIANTS(ret, name, ...): name##_streamed_{scalar,avx2,avx512} call
 // name##_streamed_body<Line> with the variant's streaming store; pick them with
 // DS_CPU_PICK(name##_streamed).

@@ -89,47 +89,35 @@ DS_CPU_STREAMED_VARIANTS(max_backward, (float g, const float* x, float maxval, f
 }  // namespace
 
 void add_f32(const float* a, const float* b, float* out, int64_t n) {
-  static const auto plain = DS_CPU_PICK(add);
-  static const auto streamed = DS_CPU_PICK(add_streamed);
-  const auto fn = detail::stream_stores_for(3 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(add, 3 * n);
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(a + lo, b + lo, out + lo, hi - lo); });
 }
 
 void mul_f32(const float* a, const float* b, float* out, int64_t n) {
-  static const auto plain = DS_CPU_PICK(mul);
-  static const auto streamed = DS_CPU_PICK(mul_streamed);
-  const auto fn = detail::stream_stores_for(3 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(mul, 3 * n);
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(a + lo, b + lo, out + lo, hi - lo); });
 }
 
 void relu_f32(const float* x, float* out, int64_t n) {
-  static const auto plain = DS_CPU_PICK(relu);
-  static const auto streamed = DS_CPU_PICK(relu_streamed);
-  const auto fn = detail::stream_stores_for(2 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(relu, 2 * n);
   detail::parallel_ranges(n, kMinPerThread, kAlign, [&](int64_t lo, int64_t hi) { fn(x + lo, out + lo, hi - lo); });
 }
 
 void relu_backward_f32(const float* grad, const float* x, float* out, int64_t n) {
-  static const auto plain = DS_CPU_PICK(relu_backward);
-  static const auto streamed = DS_CPU_PICK(relu_backward_streamed);
-  const auto fn = detail::stream_stores_for(3 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(relu_backward, 3 * n);
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(grad + lo, x + lo, out + lo, hi - lo); });
 }
 
 void fill_f32(float* out, float value, int64_t n) {
-  static const auto plain = DS_CPU_PICK(fill);
-  static const auto streamed = DS_CPU_PICK(fill_streamed);
-  const auto fn = detail::stream_stores_for(n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(fill, n);
   detail::parallel_ranges(n, kMinPerThread, kAlign, [&](int64_t lo, int64_t hi) { fn(out + lo, value, hi - lo); });
 }
 
 void max_backward_f32(float grad, const float* x, float maxval, int64_t count, float* out, int64_t n) {
-  static const auto plain = DS_CPU_PICK(max_backward);
-  static const auto streamed = DS_CPU_PICK(max_backward_streamed);
-  const auto fn = detail::stream_stores_for(2 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(max_backward, 2 * n);
   const float g = grad / (float)count;  // PyTorch: grad / mask.sum(), the count promoted to float
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(g, x + lo, maxval, out + lo, hi - lo); });

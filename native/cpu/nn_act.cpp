@@ -75,17 +75,13 @@ DS_CPU_STREAMED_VARIANTS(bwd, (const float* g, const float* v, float* gi, int64_
 }  // namespace
 
 void activation_f32(const float* x, float* y, int64_t n, int op, float slope) {
-  static const auto plain = DS_CPU_PICK(fwd);
-  static const auto streamed = DS_CPU_PICK(fwd_streamed);
-  const auto fn = detail::stream_stores_for(2 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(fwd, 2 * n);
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(x + lo, y + lo, hi - lo, op, slope); });
 }
 
 void activation_backward_f32(const float* grad, const float* v, float* gi, int64_t n, int op, float slope) {
-  static const auto plain = DS_CPU_PICK(bwd);
-  static const auto streamed = DS_CPU_PICK(bwd_streamed);
-  const auto fn = detail::stream_stores_for(3 * n * (int64_t)sizeof(float)) ? streamed : plain;
+  const auto fn = DS_CPU_PICK_STORES(bwd, 3 * n);
   detail::parallel_ranges(n, kMinPerThread, kAlign,
                           [&](int64_t lo, int64_t hi) { fn(grad + lo, v + lo, gi + lo, hi - lo, op, slope); });
 }
