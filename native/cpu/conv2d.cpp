@@ -438,12 +438,13 @@ void depthwise_backward_data_strided(const Conv2dGeom& g, const float* dy, const
 }
 
 // The per-phase weight matrices of the data gradient, Wt_q[g][ci][co*ntaps + t] = w[g*cog + co][ci][tap t
-// of phase q]: a transpose of the (co, ci) plane of the weight. Done in 16 x 16 (co, ci) blocks, whose
+// of phase q], row (g, ci) of phase q at wts[q] + (g*cig + ci) * Kp * row_step (row_step > 1 interleaves
+// the phases' rows): a transpose of the (co, ci) plane of the weight. Done in 16 x 16 (co, ci) blocks, whose
 // source rows (16 co rows of 16*kh*kw floats) and destination rows (16 ci rows of 16*ntaps floats)
 // stay in L1; element by element over the whole weight, each read and write was a cache miss (2.4 ms
 // of a 7 ms transposed convolution at 256->128, 4x4).
 void reorder_phase_weights(const Conv2dGeom& g, const std::vector<Phase>& phases, const float* weight,
-                           const std::vector<float*>& wts) {
+                           const std::vector<float*>& wts, int64_t row_step) {
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, khw = g.kh * g.kw, K = cig * khw;
   constexpr int64_t B = 16;
   const int64_t ci_blocks = (cig + B - 1) / B, co_blocks = (cog + B - 1) / B;
@@ -462,13 +463,13 @@ void reorder_phase_weights(const Conv2dGeom& g, const std::vector<Phase>& phases
           for (int64_t ci = ci0; ci < ci1; ++ci)
             for (int64_t co = co0; co < co1; ++co)
               for (int64_t t = 0; t < ntaps; ++t)
-                wts[q][(gr * cig + ci) * Kp + co * ntaps + t] =
+                wts[q][(gr * cig + ci) * Kp * row_step + co * ntaps + t] =
                     weight[(gr * cog + co) * K + ci * khw + ph.ky[t] * g.kw + ph.kx[t]];
           continue;
         }
         for (int64_t t = 0; t < ntaps; ++t) taps[t] = ph.ky[t] * g.kw + ph.kx[t];
         for (int64_t ci = ci0; ci < ci1; ++ci) {
-          float* dst = wts[q] + (gr * cig + ci) * Kp;
+          float* dst = wts[q] + (gr * cig + ci) * Kp * row_step;
           const float* src = weight + gr * cog * K + ci * khw;
           for (int64_t co = co0; co < co1; ++co)
             for (int64_t t = 0; t < ntaps; ++t) dst[co * ntaps + t] = src[co * K + taps[t]];
@@ -477,6 +478,45 @@ void reorder_phase_weights(const Conv2dGeom& g, const std::vector<Phase>& phases
     }
   }
 }
+
+// The uniform data gradient's product, delivered tile by tile: row m = ci * np + q (phase q = ry * nrx +
+// rx, so a channel's phases of one ry are neighbouring rows), column n = t * tw + u of a band starting
+// at phase row t0; the value goes to dx[ci][ry + (t0 + t) * sh][rx + u * sw]. A tile's rows rx = 0..nrx-1
+// of one (ci, ry) are interleaved into their dx row together (stride 2: vector zips); a group that a
+// tile edge cuts is stored row by row, strided.
+struct PhaseInterleaveSink final : conv::TileSink {
+  float* dx;  // the image's (group's) first channel plane
+  int64_t in_plane, w, sh, sw, nrx, np, tw, t0;
+  void put(int64_t m0, int64_t rows, int64_t n0, int64_t cols, const float* tile, int64_t ld) const override {
+    const int64_t t = n0 / tw, u0 = n0 - t * tw;
+    if (sw == 2 && nrx == 2 && u0 + cols <= tw && m0 % 2 == 0 && rows % 2 == 0) {
+      // the common tile (2x2 stride 2, within one phase row, whole pairs): one zip per pair of rows
+      const auto zip2 = conv::conv_isa().zip2;
+      float* row0 = dx + (t0 + t) * sh * w + u0 * 2;
+      for (int64_t i = 0; i < rows; i += 2) {
+        const int64_t m = m0 + i, ci = m / np, ry = (m - ci * np) / 2;
+        zip2(tile + i * ld, tile + (i + 1) * ld, cols, row0 + ci * in_plane + ry * w);
+      }
+      return;
+    }
+    for (int64_t i = 0; i < rows;) {
+      const int64_t m = m0 + i, ci = m / np, q = m - ci * np, ry = q / nrx, rx = q - ry * nrx;
+      const bool whole = rx == 0 && i + nrx <= rows;
+      for (int64_t n = n0; n < n0 + cols;) {
+        const int64_t t = n / tw, u0 = n - t * tw, len = std::min(tw - u0, n0 + cols - n);
+        float* dst = dx + ci * in_plane + (ry + (t0 + t) * sh) * w + u0 * sw;
+        const float* src = tile + i * ld + (n - n0);
+        if (whole) {
+          interleave_phase_rows(dst, sw, nrx, [&](int64_t r) { return src + r * ld; }, [&](int64_t) { return len; });
+        } else {
+          for (int64_t u = 0; u < len; ++u) dst[rx + u * sw] = src[u];
+        }
+        n += len;
+      }
+      i += whole ? nrx : 1;
+    }
+  }
+};
 
 }  // namespace
 
@@ -510,6 +550,14 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
   // inside (for_items). Every item writes its own points of dx.
   const std::vector<Phase> phases = data_phases(g);
   const int64_t np = (int64_t)phases.size();
+  // Uniform phases (kernel == stride, no padding: every phase reads dy at the same offsets with one
+  // tap, e.g. U-Net's 2x2 stride-2 up-convolution) share their B operand: one GEMM over all phases'
+  // weights (np * Cin rows, one group) instead of np thin ones.
+  bool uniform = strided && g.groups == 1 && np > 1;
+  for (int64_t q = 1; q < np && uniform; ++q) {
+    uniform = phases[q].off_y == phases[0].off_y && phases[q].off_x == phases[0].off_x &&
+              phases[q].th == phases[0].th && phases[q].tw == phases[0].tw && !phases[0].ky.empty();
+  }
   // the phase weights live in a grow-only per-thread buffer: a fresh zero-filled vector per call cost
   // page faults and a memset as large as the weight
   std::vector<float*> wts(np);
@@ -519,11 +567,12 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     float* base = tl_phase_weights.get((size_t)std::max<int64_t>(1, g.groups * cig * cog * total_taps));
     int64_t at = 0;
     for (int64_t q = 0; q < np; ++q) {
-      wts[q] = base + at;
+      // uniform: the phases' rows interleaved, row ci * np + q (PhaseInterleaveSink's order)
+      wts[q] = base + (uniform ? q * cog * (int64_t)phases[q].ky.size() : at);
       at += g.groups * cig * cog * (int64_t)phases[q].ky.size();
     }
   }
-  reorder_phase_weights(g, phases, weight, wts);
+  reorder_phase_weights(g, phases, weight, wts, uniform ? np : 1);
   if (!strided) {  // one phase: straight into dx
     const Phase& ph = phases[0];
     const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps;
@@ -551,17 +600,9 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     th_max = std::max(th_max, ph.th);
     tw_max = std::max(tw_max, ph.tw);
   }
-  // Uniform phases (kernel == stride, no padding: every phase reads dy at the same offsets with one
-  // tap, e.g. U-Net's 2x2 stride-2 up-convolution) share their B operand: one GEMM over the stacked
-  // phase weights (np * Cin rows, weights already stacked for one group) instead of np thin ones.
-  bool uniform = g.groups == 1 && np > 1;
-  for (int64_t q = 1; q < np && uniform; ++q) {
-    uniform = phases[q].off_y == phases[0].off_y && phases[q].off_x == phases[0].off_x &&
-              phases[q].th == phases[0].th && phases[q].tw == phases[0].tw && !phases[0].ky.empty();
-  }
-  std::vector<float> stacked_bias;  // uniform: the bias of every stacked row (np copies of Cin)
+  std::vector<float> stacked_bias;  // uniform: the bias of every product row (row ci * np + q: bias[ci])
   if (uniform && bias != nullptr) {
-    for (int64_t q = 0; q < np; ++q) stacked_bias.insert(stacked_bias.end(), bias, bias + cig);
+    for (int64_t ci = 0; ci < cig; ++ci) stacked_bias.insert(stacked_bias.end(), (size_t)np, bias[ci]);
   }
   // Bands: the scratch of one (cig x band x tw) stays in L2; and at least four items per thread when
   // that keeps every GEMM at N >= 512, so the threads finish together (3x3 stride 2, 64->128 at
@@ -577,29 +618,38 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
     float* dxg = dx + (n * g.c_in + gr * cig) * in_plane;
     const float* dyg = dy + (n * g.c_out + gr * cog) * out_plane;
     std::vector<int64_t> oy_band;
-    float* stacked = nullptr;  // uniform: every phase's result, phase q at q * cig * rows * tw
-    if (uniform) {
+    const int64_t nrx = std::min(g.stride_w, g.w);
+    if (uniform) {  // each finished tile of the product goes straight into its dx rows
       const Phase& ph = phases[0];
       const int64_t t0 = bi * band, rows = std::min(ph.th, t0 + band) - t0, ntaps = (int64_t)ph.ky.size();
       const int64_t Kp = cog * ntaps, T = rows * ph.tw;
-      stacked = tl_scratch.get((size_t)(np * cig * T));
       oy_band.resize(ntaps);
       for (int64_t t = 0; t < ntaps; ++t) oy_band[t] = ph.off_y[t] + t0;
       ShiftView v{dyg, cog, out_plane, g.h_out, g.w_out, rows, ph.tw, 1, 1, (int)ntaps, oy_band.data(),
                   ph.off_x.data()};
       ShiftPackB b(v);
-      conv::DensePackA a(wts[0], Kp, false);  // wts[q] = wts[0] + q * cig * Kp (one group)
-      conv::gemm(np * cig, T, Kp, a, b, stacked, T, false, threads, bias != nullptr ? stacked_bias.data() : nullptr);
+      conv::DensePackA a(wts[0], Kp, false);  // row ci * np + q at wts[0] + (ci * np + q) * Kp
+      PhaseInterleaveSink sink;
+      sink.dx = dxg;
+      sink.in_plane = in_plane;
+      sink.w = g.w;
+      sink.sh = g.stride_h;
+      sink.sw = g.stride_w;
+      sink.nrx = nrx;
+      sink.np = np;
+      sink.tw = ph.tw;
+      sink.t0 = t0;
+      conv::gemm_to_sink(np * cig, T, Kp, a, b, sink, threads, bias != nullptr ? stacked_bias.data() : nullptr);
+      return;
     }
     // Phases come in rows of nrx (same ry, rx = 0..nrx-1): their results are interleaved together,
     // so each dx row of the band is written once, front to back.
-    const int64_t nrx = std::min(g.stride_w, g.w);
     for (int64_t q0 = 0; q0 < np; q0 += nrx) {
       const int64_t t0 = bi * band, t1 = std::min(phases[q0].th, t0 + band);  // th depends on ry only
       if (t1 <= t0) continue;
       const int64_t rows = t1 - t0;
-      float* c = uniform ? stacked + q0 * cig * rows * tw_max : tl_scratch.get((size_t)(cig * rows * tw_max * nrx));
-      for (int64_t r = 0; r < nrx && !uniform; ++r) {
+      float* c = tl_scratch.get((size_t)(cig * rows * tw_max * nrx));
+      for (int64_t r = 0; r < nrx; ++r) {
         const Phase& ph = phases[q0 + r];
         const int64_t ntaps = (int64_t)ph.ky.size(), Kp = cog * ntaps, T = rows * ph.tw;
         float* cr = c + r * cig * rows * tw_max;

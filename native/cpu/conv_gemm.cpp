@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <new>
+#include <vector>
 
 #include "conv_ops.h"
 #include "cpu_simd.h"
@@ -73,35 +74,50 @@ inline int64_t round_up(int64_t x, int64_t m) { return (x + m - 1) / m * m; }
 // many column blocks of B there are.
 constexpr int64_t kMaxPackedA = int64_t(1) << 23;
 
+// Where a block of C goes: row-major memory (c, ldc), or a sink that takes whole tiles; (m, n) is the
+// block's first element in the GEMM's C, which the sink is told.
+struct COut {
+  float* c;
+  int64_t ldc;
+  const TileSink* sink;
+  int64_t m, n;
+  COut at(int64_t i, int64_t j) const { return COut{sink ? nullptr : c + i * ldc + j, ldc, sink, m + i, n + j}; }
+};
+
 // One micro-tile: rows [0, nrows) of the A micro-panel a (mr rows, k-major) times the B micro-panel b
-// (nr columns) over kc into c (nrows x ncols, leading dimension ldc). A small remainder of rows runs a
-// kernel over fewer rows; partial tiles go through a local tile.
+// (nr columns) over kc into out (nrows x ncols). A small remainder of rows runs a kernel over fewer
+// rows; partial tiles, and every tile bound for a sink, go through a local tile.
 inline void tile_call(const IsaTable& t, int64_t nrows, int64_t ncols, int64_t kc, const float* a, const float* b,
-                      float* cc, int64_t ldc, bool accumulate, const float* bias) {
+                      const COut& out, bool accumulate, const float* bias) {
   const int mr = t.mr, nr = t.nr;
   auto uk = nrows <= t.edge0 ? t.ukernel_edge0 : nrows <= t.edge1 ? t.ukernel_edge1 : t.ukernel;
   const int64_t kr = nrows <= t.edge0 ? t.edge0 : nrows <= t.edge1 ? t.edge1 : mr;
-  if (nrows == kr && ncols == nr) {
-    uk(kc, a, b, cc, ldc, accumulate, bias);
+  if (nrows == kr && ncols == nr && out.sink == nullptr) {
+    uk(kc, a, b, out.c, out.ldc, accumulate, bias);
     return;
   }
   alignas(64) float tile[32 * 64];
   float bias_rows[32];
-  if (bias != nullptr) {  // the kernel reads kr rows of bias; rows past nrows are padding
+  if (bias != nullptr && nrows < kr) {  // the kernel reads kr rows of bias; rows past nrows are padding
     for (int64_t i = 0; i < kr; ++i) bias_rows[i] = i < nrows ? bias[i] : 0.0f;
     bias = bias_rows;
   }
+  if (out.sink != nullptr) {  // never accumulating (gemm_to_sink)
+    uk(kc, a, b, tile, nr, false, bias);
+    out.sink->put(out.m, nrows, out.n, ncols, tile, nr);
+    return;
+  }
   if (accumulate) {
-    for (int64_t i = 0; i < nrows; ++i) std::memcpy(tile + i * nr, cc + i * ldc, ncols * sizeof(float));
+    for (int64_t i = 0; i < nrows; ++i) std::memcpy(tile + i * nr, out.c + i * out.ldc, ncols * sizeof(float));
   }
   uk(kc, a, b, tile, nr, accumulate, bias);
-  for (int64_t i = 0; i < nrows; ++i) std::memcpy(cc + i * ldc, tile + i * nr, ncols * sizeof(float));
+  for (int64_t i = 0; i < nrows; ++i) std::memcpy(out.c + i * out.ldc, tile + i * nr, ncols * sizeof(float));
 }
 
 // C block [mc x nc] from packed A (mc rows) and B (nc columns) over kc. The A micro-panel stays in
 // L1 while the B panels of the block (L2 resident) stream past it.
-void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp, float* c,
-                  int64_t ldc, bool accumulate, const float* bias) {
+void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp,
+                  const COut& c, bool accumulate, const float* bias) {
   const int mr = t.mr, nr = t.nr;
   const int64_t n_jr = (nc + nr - 1) / nr;
   // The next A micro-panel (mr x kc floats) is prefetched into L2 in slices while the current one
@@ -118,7 +134,7 @@ void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const f
         const int64_t l0 = call * lines_per_call, l1 = std::min(panel_lines, l0 + lines_per_call);
         for (int64_t l = l0; l < l1; ++l) _mm_prefetch(reinterpret_cast<const char*>(next_a + 16 * l), _MM_HINT_T1);
       }
-      tile_call(t, nrows, std::min<int64_t>(nr, nc - jr), kc, a, bp + jr * kc, c + ir * ldc + jr, ldc, accumulate,
+      tile_call(t, nrows, std::min<int64_t>(nr, nc - jr), kc, a, bp + jr * kc, c.at(ir, jr), accumulate,
                 bias == nullptr ? nullptr : bias + ir);
     }
   }
@@ -144,9 +160,10 @@ static_assert(kOwnRowsPerThread > kFusedMaxRows, "a thread's share must block li
 // K blocks are balanced: K = 2304 (3x3 over 256 channels) runs as 5 x ~464 rather than 4 x 512 and a
 // 256 tail, whose pass over C costs as much as a full block's for half the work. Multiples of 8 keep
 // the packed panels' sizes multiples of 16 floats.
-Blocking blocking_for(const IsaTable& t, int64_t M, int64_t K) {
+// A sink's GEMM runs K as one block (one_block), however long.
+Blocking blocking_for(const IsaTable& t, int64_t M, int64_t K, bool one_block) {
   const bool fused = M <= kFusedMaxRows;
-  const int64_t kmax = fused ? std::min<int64_t>(t.kc, kFusedKc) : t.kc;
+  const int64_t kmax = one_block ? std::max<int64_t>(K, 1) : fused ? std::min<int64_t>(t.kc, kFusedKc) : t.kc;
   const int64_t blocks = std::max<int64_t>(1, (K + kmax - 1) / kmax);
   const int64_t kc = std::min<int64_t>(kmax, round_up((K + blocks - 1) / blocks, 8));
   return Blocking{kc, t.nc, fused};
@@ -166,7 +183,7 @@ void pack_a_panels(const IsaTable& t, const Blocking& bk, const APacker& a, int6
 
 // Columns [n0, n1) against all Mr prepacked rows, on this thread.
 void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad, int64_t n0, int64_t n1, int64_t K,
-                 const float* ap, const BPacker& b, float* C, int64_t ldc, bool accumulate, const float* bias) {
+                 const float* ap, const BPacker& b, const COut& C, bool accumulate, const float* bias) {
   const int64_t kcap = std::min<int64_t>(bk.kc, K);
   if (bk.fused) {
     float* bp = tl_pack_b.get(t.nr * kcap);
@@ -177,8 +194,8 @@ void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad
         const int64_t ncols = std::min<int64_t>(t.nr, n1 - jr);
         b.pack(pc, jr, kc, ncols, bp);
         for (int64_t ir = 0; ir < Mr; ir += t.mr) {
-          tile_call(t, std::min<int64_t>(t.mr, Mr - ir), ncols, kc, a + ir * kc, bp, C + ir * ldc + jr, ldc,
-                    accumulate || pc > 0, pc == 0 && bias != nullptr ? bias + ir : nullptr);
+          tile_call(t, std::min<int64_t>(t.mr, Mr - ir), ncols, kc, a + ir * kc, bp, C.at(ir, jr), accumulate || pc > 0,
+                    pc == 0 && bias != nullptr ? bias + ir : nullptr);
         }
       }
     }
@@ -190,23 +207,23 @@ void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad
     for (int64_t pc = 0; pc < K; pc += bk.kc) {
       const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
       b.pack(pc, jc, kc, nc, bp);
-      macro_kernel(t, Mr, nc, kc, ap + pc * Mpad, bp, C + jc, ldc, accumulate || pc > 0, pc == 0 ? bias : nullptr);
+      macro_kernel(t, Mr, nc, kc, ap + pc * Mpad, bp, C.at(0, jc), accumulate || pc > 0, pc == 0 ? bias : nullptr);
     }
   }
 }
 
 // Rows [m0, m0 + Mr) of C with nt threads.
 void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int64_t K, const APacker& a,
-               const BPacker& b, float* C, int64_t ldc, bool accumulate, const float* bias) {
+               const BPacker& b, const COut& C, bool accumulate, const float* bias) {
   const int64_t Mpad = round_up(Mr, t.mr);
   const int64_t m_panels = Mpad / t.mr;
   const int64_t n_panels = (N + t.nr - 1) / t.nr;
-  float* crow = C + m0 * ldc;
-  const Blocking bk = blocking_for(t, Mr, K);
+  const COut crow = C.at(m0, 0);
+  const Blocking bk = blocking_for(t, Mr, K, C.sink != nullptr);
   if (nt == 1) {
     float* ap = tl_packed_a.get(Mpad * K);
     pack_a_panels(t, bk, a, m0, Mr, Mpad, K, 0, m_panels, ap);
-    run_columns(t, bk, Mr, Mpad, 0, N, K, ap, b, crow, ldc, accumulate, bias);
+    run_columns(t, bk, Mr, Mpad, 0, N, K, ap, b, crow, accumulate, bias);
     return;
   }
   // Tall A: each thread takes an equal share of the rows and runs them as a GEMM of its own (packs its
@@ -222,7 +239,7 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
       // shares rounded to 4 rows, not to panels: 1024 rows run as 36 panels + an 8-row edge each
       const int64_t r0 = Mr * tid / nt / 4 * 4;
       const int64_t r1 = tid + 1 == nt ? Mr : Mr * (tid + 1) / nt / 4 * 4;
-      gemm_rows(t, 1, m0 + r0, r1 - r0, N, K, a, b, C, ldc, accumulate, bias == nullptr ? nullptr : bias + r0);
+      gemm_rows(t, 1, m0 + r0, r1 - r0, N, K, a, b, C, accumulate, bias == nullptr ? nullptr : bias + r0);
     }
     return;
   }
@@ -240,8 +257,7 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
     if (split_n) {
       const int64_t q0 = n_panels * tid / nt, q1 = n_panels * (tid + 1) / nt;
       if (q1 > q0) {
-        run_columns(t, bk, Mr, Mpad, q0 * t.nr, std::min<int64_t>(N, q1 * t.nr), K, ap, b, crow, ldc, accumulate,
-                    bias);
+        run_columns(t, bk, Mr, Mpad, q0 * t.nr, std::min<int64_t>(N, q1 * t.nr), K, ap, b, crow, accumulate, bias);
       }
     } else {
       const int64_t r0 = std::min<int64_t>(Mr, (m_panels * tid / nt) * t.mr);
@@ -258,8 +274,8 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
           }
 #pragma omp barrier
           if (r1 > r0) {
-            macro_kernel(t, r1 - r0, nc, kc, ap + pc * Mpad + r0 * kc, shared_b, crow + r0 * ldc + jc, ldc,
-                         accumulate || pc > 0, pc == 0 && bias != nullptr ? bias + r0 : nullptr);
+            macro_kernel(t, r1 - r0, nc, kc, ap + pc * Mpad + r0 * kc, shared_b, crow.at(r0, jc), accumulate || pc > 0,
+                         pc == 0 && bias != nullptr ? bias + r0 : nullptr);
           }
 #pragma omp barrier
         }
@@ -277,6 +293,20 @@ int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads) {
   return std::max(1, nt);
 }
 
+namespace {
+void gemm_out(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, const COut& C, bool accumulate,
+              int threads, const float* row_bias) {
+  const IsaTable& t = conv_isa();
+  int nt = std::max(1, threads);
+  if (nt > 1 && omp_in_parallel()) nt = 1;  // never nest
+  const int64_t rows = std::max<int64_t>(t.mr, kMaxPackedA / K / t.mr * t.mr);
+  for (int64_t m0 = 0; m0 < M; m0 += rows) {
+    gemm_rows(t, nt, m0, std::min<int64_t>(rows, M - m0), N, K, a, b, C, accumulate,
+              row_bias == nullptr ? nullptr : row_bias + m0);
+  }
+}
+}  // namespace
+
 void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, float* C, int64_t ldc,
           bool accumulate, int threads, const float* row_bias) {
   if (M <= 0 || N <= 0) return;
@@ -293,14 +323,21 @@ void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, f
     }
     return;
   }
-  const IsaTable& t = conv_isa();
-  int nt = std::max(1, threads);
-  if (nt > 1 && omp_in_parallel()) nt = 1;  // never nest
-  const int64_t rows = std::max<int64_t>(t.mr, kMaxPackedA / K / t.mr * t.mr);
-  for (int64_t m0 = 0; m0 < M; m0 += rows) {
-    gemm_rows(t, nt, m0, std::min<int64_t>(rows, M - m0), N, K, a, b, C, ldc, accumulate,
-              row_bias == nullptr ? nullptr : row_bias + m0);
+  gemm_out(M, N, K, a, b, COut{C, ldc, nullptr, 0, 0}, accumulate, threads, row_bias);
+}
+
+void gemm_to_sink(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, const TileSink& sink,
+                  int threads, const float* row_bias) {
+  if (M <= 0 || N <= 0) return;
+  if (K <= 0) {  // C is the start alone: handed over in rows
+    std::vector<float> row((size_t)N);
+    for (int64_t i = 0; i < M; ++i) {
+      std::fill(row.begin(), row.end(), row_bias != nullptr ? row_bias[i] : 0.0f);
+      sink.put(i, 1, 0, N, row.data(), N);
+    }
+    return;
   }
+  gemm_out(M, N, K, a, b, COut{nullptr, 0, &sink, 0, 0}, false, threads, row_bias);
 }
 
 }  // namespace conv

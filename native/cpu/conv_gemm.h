@@ -73,6 +73,16 @@ struct DensePackB final : BPacker {
   }
 };
 
+// Where a GEMM's result goes when it is not a row-major C: each finished micro-tile of C (rows
+// [m0, m0 + rows), columns [n0, n0 + cols), row i at tile + i * ld, still in L1) is handed over
+// once, complete. Lets a caller scatter C (a strided data gradient's phase interleave) while the
+// product runs, its writes to memory overlapping the next tiles' multiply-adds, instead of a pass
+// over a scratch C afterwards. put is called from every thread of the GEMM, for disjoint tiles.
+struct TileSink {
+  virtual ~TileSink() = default;
+  virtual void put(int64_t m0, int64_t rows, int64_t n0, int64_t cols, const float* tile, int64_t ld) const = 0;
+};
+
 // Threads worth using for an M x N x K product (1 for small ones), at most max_threads.
 int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads);
 
@@ -82,6 +92,12 @@ int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads);
 // accumulating and sets it to that start otherwise.
 void gemm(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, float* C, int64_t ldc,
           bool accumulate, int threads, const float* row_bias = nullptr);
+
+// The same product (from row_bias or 0, never accumulating) delivered tile by tile to sink. K runs
+// as one block, so every tile is final when it is put; the tile's extra trip through L1 costs a few
+// percent of a GEMM with a long K, so this is for products whose C would otherwise be rewritten.
+void gemm_to_sink(int64_t M, int64_t N, int64_t K, const APacker& a, const BPacker& b, const TileSink& sink,
+                  int threads, const float* row_bias = nullptr);
 
 }  // namespace conv
 }  // namespace cpu

@@ -193,3 +193,74 @@ TEST(conv_weight_gradient_matches_a_direct_sum_at_every_isa) {
   detseg::cpu::conv_set_winograd(old);
   CHECK(levels > 0);
 }
+
+namespace {
+// dX (plus a per-input-channel bias when asked) against a double-precision direct sum, relative to
+// sum |w| |dy| + |bias| of each element. dX starts as a sentinel, so a point left unwritten fails.
+double data_grad_error(const Conv2dGeom& g, bool with_bias) {
+  std::mt19937 rng(29);
+  std::normal_distribution<float> nd;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  std::vector<float> w((size_t)(g.c_out * cig * g.kh * g.kw)), dy((size_t)(g.n * g.c_out * g.h_out * g.w_out));
+  std::vector<float> bias((size_t)g.c_in);
+  for (auto* v : {&w, &dy, &bias})
+    for (float& e : *v) e = nd(rng);
+  std::vector<float> dx((size_t)(g.n * g.c_in * g.h * g.w), -7777.0f);
+  detseg::cpu::conv2d_backward_data_f32(g, dy.data(), w.data(), dx.data(), with_bias ? bias.data() : nullptr);
+  std::vector<double> want(dx.size(), 0.0), mag(dx.size(), 0.0);
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t co = 0; co < g.c_out; ++co)
+      for (int64_t oy = 0; oy < g.h_out; ++oy)
+        for (int64_t ox = 0; ox < g.w_out; ++ox) {
+          const double d = dy[((n * g.c_out + co) * g.h_out + oy) * g.w_out + ox];
+          for (int64_t ci = 0; ci < cig; ++ci)
+            for (int64_t ky = 0; ky < g.kh; ++ky)
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                const int64_t iy = oy * g.stride_h - g.pad_h + ky * g.dil_h, ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const int64_t at = ((n * g.c_in + (co / cog) * cig + ci) * g.h + iy) * g.w + ix;
+                const double p = d * w[((co * cig + ci) * g.kh + ky) * g.kw + kx];
+                want[(size_t)at] += p;
+                mag[(size_t)at] += std::fabs(p);
+              }
+        }
+  double worst = 0.0;
+  for (size_t i = 0; i < dx.size(); ++i) {
+    const double b = with_bias ? bias[(i / (size_t)(g.h * g.w)) % (size_t)g.c_in] : 0.0;
+    worst = std::max(worst, std::fabs(dx[i] - (want[i] + b)) / (mag[i] + std::fabs(b) + 1e-30));
+  }
+  return worst;
+}
+}  // namespace
+
+// The data gradient's GEMM paths, above all the uniform one (kernel == stride, no padding: one product
+// over every phase, its tiles interleaved straight into dx rows by a sink): 2x2 stride 2 with a whole
+// pair zip per tile, with phase rows shorter than a tile, with a tall product (SGEMM's own-rows mode),
+// 3x3 stride 3 and 2x3 strides (phase groups a tile edge cuts), 1x2; next to 3x3 and 4x4 stride 2
+// (per-phase products and a scratch zip) — with and without a bias, at every instruction set.
+TEST(conv_data_gradient_matches_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 64, 16, 20, 48, 8, 10, 2, 2, 2, 2, 0, 0, 1, 1, 1},    // 2x2 stride 2, 256 product rows
+      {2, 37, 12, 18, 20, 6, 9, 2, 2, 2, 2, 0, 0, 1, 1, 1},     // odd channels, 9-wide phase rows, two images
+      {1, 130, 24, 68, 24, 12, 34, 2, 2, 2, 2, 0, 0, 1, 1, 1},  // 520 product rows
+      {1, 20, 15, 18, 12, 5, 6, 3, 3, 3, 3, 0, 0, 1, 1, 1},     // 3x3 stride 3: nine phases
+      {1, 24, 10, 21, 16, 5, 7, 2, 3, 2, 3, 0, 0, 1, 1, 1},     // 2x3 stride (2, 3)
+      {1, 30, 9, 16, 16, 9, 8, 1, 2, 1, 2, 0, 0, 1, 1, 1},      // 1x2 stride (1, 2)
+      {1, 24, 15, 19, 16, 8, 10, 3, 3, 2, 2, 1, 1, 1, 1, 1},    // 3x3 stride 2, pad 1 (not uniform)
+      {1, 16, 14, 18, 24, 7, 9, 4, 4, 2, 2, 1, 1, 1, 1, 1},     // 4x4 stride 2, pad 1 (not uniform)
+  };
+  const int old = detseg::cpu::conv_set_winograd(0);
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;  // this CPU lacks the level
+    ++levels;
+    for (const Conv2dGeom& g : shapes) {
+      CHECK(data_grad_error(g, false) < 1e-5);
+      CHECK(data_grad_error(g, true) < 1e-5);
+    }
+  }
+  detseg::cpu::conv_force_isa(-1);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
