@@ -15,6 +15,7 @@ namespace {
 
 constexpr size_t kGranule = size_t(64) << 10;  // large sizes are rounded to 64 KiB
 constexpr size_t kPage = 4096;                 // mmap's alignment; larger alignments use malloc
+constexpr size_t kHugePage = size_t(2) << 20;   // x86-64's transparent huge page
 
 struct State {
   std::mutex mu;
@@ -29,6 +30,30 @@ State& state() {
 }
 
 void unmap(void* p, size_t size) { munmap(p, size); }
+
+// A fresh mapping of `size` bytes. From 2 MiB up it starts on a 2 MiB boundary and is hinted for
+// transparent huge pages: a 4 KiB-aligned mapping of 2-4 MiB holds no whole huge page, and on these
+// VMs (nested paging) TLB misses are dear: a 2x2 stride-2 transposed convolution's weight gradient
+// ran 27 % slower, its data gradient 20 %, on 4 KiB pages than on huge ones (same process, same data).
+// Only the whole 2 MiB pages inside the block can be huge, so the hint wastes no memory.
+void* map_block(size_t size) {
+  const int prot = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS;
+  if (size < kHugePage) {
+    void* p = mmap(nullptr, size, prot, flags, -1, 0);
+    return p == MAP_FAILED ? nullptr : p;
+  }
+  const size_t span = size + kHugePage - kPage;  // room to slide the start to a 2 MiB boundary
+  void* raw = mmap(nullptr, span, prot, flags, -1, 0);
+  if (raw == MAP_FAILED) return nullptr;
+  const uintptr_t at = reinterpret_cast<uintptr_t>(raw);
+  const uintptr_t start = (at + kHugePage - 1) & ~(uintptr_t)(kHugePage - 1);
+  if (start > at) munmap(raw, start - at);
+  const uintptr_t end = start + size, raw_end = at + span;
+  if (raw_end > end) munmap(reinterpret_cast<void*>(end), raw_end - end);
+  void* p = reinterpret_cast<void*>(start);
+  madvise(p, size, MADV_HUGEPAGE);  // a hint: failure (THP off) only costs speed
+  return p;
+}
 
 }  // namespace
 
@@ -52,9 +77,8 @@ void* allocate(size_t bytes, size_t alignment) {
       return p;
     }
   }
-  void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  if (p == MAP_FAILED) return nullptr;
-  if (size >= (size_t(4) << 20)) madvise(p, size, MADV_HUGEPAGE);  // a hint: fewer faults and TLB misses
+  void* p = map_block(size);
+  if (p == nullptr) return nullptr;
   std::lock_guard<std::mutex> lock(s.mu);
   s.live.emplace(p, size);
   return p;

@@ -5,7 +5,8 @@
 // so every call page-faults its outputs in anew (measured: conv 3x3 64->64 at 256x256, 16 MiB output,
 // 26 ms per forward in a JMH loop against 20 ms with the blocks reused). Blocks of 1 MiB and up are
 // therefore mmapped by us and kept after release, up to kMaxCachedBytes, for the next request of about
-// the same size (PyTorch's CPU allocator gets the same effect from glibc's main arena).
+// the same size (PyTorch's CPU allocator gets the same effect from glibc's main arena). Blocks of
+// 2 MiB and up start on a 2 MiB boundary, hinted for transparent huge pages (host_blocks.cpp: why).
 #pragma once
 
 #include <cstddef>

@@ -35,6 +35,18 @@ class NativeMemoryCacheTest {
   }
 
   @Test
+  void blocksOfTwoMibAndUpStartOnAHugePageBoundary() {
+    // (transparent huge pages can only back whole, aligned 2 MiB pages of a block; 4 KiB-aligned
+    // tensors of 2-4 MiB had none)
+    for (long bytes : new long[] {2 * MIB, 3 * MIB + 12345, 41 * MIB + 7}) {
+      long a = NativeMemory.allocate(bytes);
+      assertEquals(0, a % (2 * MIB), bytes + " bytes at " + Long.toHexString(a));
+      NativeMemory.fill(a, (byte) 3, bytes);  // the whole block is writable
+      NativeMemory.free(a);
+    }
+  }
+
+  @Test
   void smallBlocksBypassTheCache() {
     long before = NativeMemory.cachedBytes();
     long a = NativeMemory.allocate(4096);
