@@ -51,13 +51,11 @@ struct ShiftPackBT final : BPacker {
 };
 
 // A grow-only per-thread scratch area (the strided data gradient's phase results, the weight gradient's
-// channels-last bands).
+// channels-last bands), on huge pages like the GEMM's packing buffers: 1-3 % faster than a vector's
+// 4 KiB pages (3x3 stride-2 and 2x2 stride-2 gradients, 3x3 64->64 weight gradient; alternating builds).
 struct Scratch {
-  std::vector<float> v;
-  float* get(size_t n) {
-    if (v.size() < n) v.resize(n);
-    return v.data();
-  }
+  conv::GrowBuffer b;
+  float* get(size_t n) { return b.get(n); }
 };
 thread_local Scratch tl_scratch;
 thread_local Scratch tl_scratch2;
