@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -212,6 +213,52 @@ void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad
   }
 }
 
+// Work shares by measured thread speed. The two vCPUs of these VMs are not always equally fast: for
+// minutes at a time one ran SGEMM 1024^3 7-11 % slower than the other on one thread (its FMA peak 4 %
+// lower), and with equal static shares the faster thread waited at the join for the slower. Shares in
+// proportion to each OpenMP thread's measured speed: own-rows SGEMM +4-5 % at 512-2048, split-N
+// convolutions +1-2 % (alternating builds in one process, one vCPU slower). Results keep their bits:
+// no C element's sum order depends on where a split falls.
+constexpr int kSpeedSlots = 16;
+std::atomic<float> g_speed[kSpeedSlots];  // multiply-adds per ns per thread index, smoothed; 0 unknown
+// the smallest own-rows share (2/3 of an equal one, less 3 rows of rounding) still blocks like the whole
+static_assert(kOwnRowsPerThread * 2 / 3 - 3 > kFusedMaxRows, "a thread's share must block like the whole");
+
+void record_speed(int tid, double fmas, double ns) {
+  if (tid >= kSpeedSlots || ns <= 0.0 || fmas <= 0.0) return;
+  const float v = (float)(fmas / ns), old = g_speed[tid].load(std::memory_order_relaxed);
+  g_speed[tid].store(old > 0.0f ? 0.75f * old + 0.25f * v : v, std::memory_order_relaxed);
+}
+
+// bounds[0..nt]: thread i takes units [bounds[i], bounds[i + 1]) of `units` (rows in own-rows mode,
+// B panels in split-N), cut at multiples of `step`. Equal shares until every thread has a speed; then
+// the equal shares moved toward the speeds' proportions as far as keeps every share within 2/3 and
+// 1.5x of the equal one.
+void speed_shares(int nt, int64_t units, int64_t step, int64_t* bounds) {
+  std::vector<double> p((size_t)nt);
+  double total = 0.0;
+  bool known = nt <= kSpeedSlots;
+  for (int i = 0; i < nt && known; ++i) {
+    p[i] = g_speed[i].load(std::memory_order_relaxed);
+    known = p[i] > 0.0;
+    total += p[i];
+  }
+  const double u = 1.0 / nt, lo = u * 2.0 / 3.0, hi = u * 1.5;
+  double alpha = known ? 1.0 : 0.0;  // share i = u + alpha * (p_i - u), linear in alpha, all u at 0
+  for (int i = 0; i < nt && known; ++i) {
+    p[i] /= total;
+    if (p[i] > hi) alpha = std::min(alpha, (hi - u) / (p[i] - u));
+    if (p[i] < lo) alpha = std::min(alpha, (u - lo) / (u - p[i]));
+  }
+  double cum = 0.0;
+  bounds[0] = 0;
+  for (int i = 1; i < nt; ++i) {
+    cum += known ? u + alpha * (p[i - 1] - u) : u;
+    bounds[i] = std::max(bounds[i - 1], std::min<int64_t>(units, (int64_t)(units * cum) / step * step));
+  }
+  bounds[nt] = units;
+}
+
 // Rows [m0, m0 + Mr) of C with nt threads.
 void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int64_t K, const APacker& a,
                const BPacker& b, const COut& C, bool accumulate, const float* bias) {
@@ -233,13 +280,16 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
   // (A share has the same blocking as the whole: both are taller than kFusedMaxRows, and K blocks
   // depend on K alone, so results keep their bits.)
   if (Mr >= kOwnRowsPerThread * nt) {
+    std::vector<int64_t> bounds((size_t)nt + 1);
+    speed_shares(nt, Mr, 4, bounds.data());
 #pragma omp parallel num_threads(nt)
     {
       const int tid = omp_get_thread_num();
-      // shares rounded to 4 rows, not to panels: 1024 rows run as 36 panels + an 8-row edge each
-      const int64_t r0 = Mr * tid / nt / 4 * 4;
-      const int64_t r1 = tid + 1 == nt ? Mr : Mr * (tid + 1) / nt / 4 * 4;
+      const int64_t r0 = bounds[tid], r1 = bounds[tid + 1];
+      const auto start = std::chrono::steady_clock::now();
       gemm_rows(t, 1, m0 + r0, r1 - r0, N, K, a, b, C, accumulate, bias == nullptr ? nullptr : bias + r0);
+      const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+      record_speed(tid, (double)(r1 - r0) * (double)N * (double)K, ns);
     }
     return;
   }
@@ -249,15 +299,21 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
   const bool split_n = n_panels >= 4 * nt || m_panels < 2 * nt || bk.fused;
   float* shared_b = split_n ? nullptr : tl_shared_b.get(round_up(std::min<int64_t>(bk.nc, N), t.nr) *
                                                         std::min<int64_t>(bk.kc, K));
+  std::vector<int64_t> col_bounds((size_t)nt + 1);  // split-N: B panels per thread, by speed
+  if (split_n) speed_shares(nt, n_panels, 1, col_bounds.data());
 #pragma omp parallel num_threads(nt)
   {
     const int tid = omp_get_thread_num();
     pack_a_panels(t, bk, a, m0, Mr, Mpad, K, m_panels * tid / nt, m_panels * (tid + 1) / nt, ap);
 #pragma omp barrier
     if (split_n) {
-      const int64_t q0 = n_panels * tid / nt, q1 = n_panels * (tid + 1) / nt;
+      const int64_t q0 = col_bounds[tid], q1 = col_bounds[tid + 1];
       if (q1 > q0) {
-        run_columns(t, bk, Mr, Mpad, q0 * t.nr, std::min<int64_t>(N, q1 * t.nr), K, ap, b, crow, accumulate, bias);
+        const auto start = std::chrono::steady_clock::now();
+        const int64_t j0 = q0 * t.nr, j1 = std::min<int64_t>(N, q1 * t.nr);
+        run_columns(t, bk, Mr, Mpad, j0, j1, K, ap, b, crow, accumulate, bias);
+        const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
+        record_speed(tid, (double)Mr * (double)(j1 - j0) * (double)K, ns);
       }
     } else {
       const int64_t r0 = std::min<int64_t>(Mr, (m_panels * tid / nt) * t.mr);
@@ -365,6 +421,10 @@ void sgemm_f32(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
 }
 
 const char* conv_kernel_name() { return conv::conv_isa().name; }
+
+void conv_set_thread_speed(int tid, float speed) {
+  if (tid >= 0 && tid < conv::kSpeedSlots) conv::g_speed[tid].store(speed, std::memory_order_relaxed);
+}
 
 bool conv_force_isa(int level) {
   const int have = (int)detail::simd();

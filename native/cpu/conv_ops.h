@@ -68,5 +68,10 @@ bool conv_force_isa(int level);
 int conv_set_winograd(int mode);
 int64_t conv_winograd_runs();
 
+// For tests: sets the measured speed of OpenMP thread `tid` (multiply-adds per ns; 0 = unknown) by
+// which SGEMM shares rows and columns between threads (conv_gemm.cpp), so a test can put the splits at
+// their extremes. Later calls measure and overwrite it.
+void conv_set_thread_speed(int tid, float speed);
+
 }  // namespace cpu
 }  // namespace detseg

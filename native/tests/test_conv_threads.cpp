@@ -125,6 +125,34 @@ TEST(sgemm_same_bits_on_1_and_2_threads) {
   }
 }
 
+// The splits follow the threads' measured speeds (conv_gemm.cpp): with the speeds set to put them at
+// their extremes (one thread 1.5x its equal share, or 2/3 of it) and unknown, the own-rows (shares of
+// 512 rows: 340/172 at the extreme) and split-N modes still give the bits of one thread.
+TEST(sgemm_same_bits_whatever_the_speed_split) {
+  struct Shape {
+    int64_t m, n, k;
+  };
+  const Shape shapes[] = {{512, 100, 300}, {1030, 97, 260}, {200, 700, 260}};
+  const float speeds[][2] = {{1.0f, 5.0f}, {5.0f, 1.0f}, {0.0f, 0.0f}, {1.0f, 1.2f}};
+  std::mt19937 rng(7);
+  std::normal_distribution<float> nd;
+  for (const Shape& s : shapes) {
+    std::vector<float> a((size_t)(s.m * s.k)), b((size_t)(s.k * s.n)), c0((size_t)(s.m * s.n));
+    for (auto* v : {&a, &b})
+      for (float& e : *v) e = nd(rng);
+    double err = 0.0;
+    const std::vector<float> one = sgemm_on(1, false, false, s.m, s.n, s.k, a, b, c0, 0.0f, &err);
+    CHECK(err < 1e-5);
+    for (const auto& sp : speeds) {
+      detseg::cpu::conv_set_thread_speed(0, sp[0]);
+      detseg::cpu::conv_set_thread_speed(1, sp[1]);
+      const std::vector<float> two = sgemm_on(2, false, false, s.m, s.n, s.k, a, b, c0, 0.0f, &err);
+      CHECK(same_bits(one, two));
+      CHECK(err < 1e-5);
+    }
+  }
+}
+
 TEST(conv_winograd_same_bits_on_1_and_2_threads) {
   // many blocks (dealt out), one block (shared by the team), dilation 3 (column-phase layout)
   check_threads(Conv2dGeom{1, 40, 48, 70, 36, 48, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 2);
