@@ -224,7 +224,12 @@ std::atomic<float> g_speed[kSpeedSlots];  // multiply-adds per ns per thread ind
 // the smallest own-rows share (2/3 of an equal one, less 3 rows of rounding) still blocks like the whole
 static_assert(kOwnRowsPerThread * 2 / 3 - 3 > kFusedMaxRows, "a thread's share must block like the whole");
 
-void record_speed(int tid, double fmas, double ns) {
+// Runs OpenMP thread tid's share (fmas multiply-adds) and folds its speed into g_speed[tid].
+template <class Share>
+void run_timed(int tid, double fmas, Share&& share) {
+  const auto start = std::chrono::steady_clock::now();
+  share();
+  const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
   if (tid >= kSpeedSlots || ns <= 0.0 || fmas <= 0.0) return;
   const float v = (float)(fmas / ns), old = g_speed[tid].load(std::memory_order_relaxed);
   g_speed[tid].store(old > 0.0f ? 0.75f * old + 0.25f * v : v, std::memory_order_relaxed);
@@ -286,10 +291,9 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
     {
       const int tid = omp_get_thread_num();
       const int64_t r0 = bounds[tid], r1 = bounds[tid + 1];
-      const auto start = std::chrono::steady_clock::now();
-      gemm_rows(t, 1, m0 + r0, r1 - r0, N, K, a, b, C, accumulate, bias == nullptr ? nullptr : bias + r0);
-      const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-      record_speed(tid, (double)(r1 - r0) * (double)N * (double)K, ns);
+      run_timed(tid, (double)(r1 - r0) * (double)N * (double)K, [&] {
+        gemm_rows(t, 1, m0 + r0, r1 - r0, N, K, a, b, C, accumulate, bias == nullptr ? nullptr : bias + r0);
+      });
     }
     return;
   }
@@ -309,11 +313,9 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
     if (split_n) {
       const int64_t q0 = col_bounds[tid], q1 = col_bounds[tid + 1];
       if (q1 > q0) {
-        const auto start = std::chrono::steady_clock::now();
         const int64_t j0 = q0 * t.nr, j1 = std::min<int64_t>(N, q1 * t.nr);
-        run_columns(t, bk, Mr, Mpad, j0, j1, K, ap, b, crow, accumulate, bias);
-        const double ns = std::chrono::duration<double, std::nano>(std::chrono::steady_clock::now() - start).count();
-        record_speed(tid, (double)Mr * (double)(j1 - j0) * (double)K, ns);
+        run_timed(tid, (double)Mr * (double)(j1 - j0) * (double)K,
+                  [&] { run_columns(t, bk, Mr, Mpad, j0, j1, K, ap, b, crow, accumulate, bias); });
       }
     } else {
       const int64_t r0 = std::min<int64_t>(Mr, (m_panels * tid / nt) * t.mr);
