@@ -15,11 +15,12 @@ import java.util.stream.Stream;
 /**
  * The launch shape of each CUDA kernel for the occupancy report: bench/launch_shapes/&lt;family&gt;.json,
  * {"kernels": {"ds_add_f32": {"block": 256, "dynamic_smem": 0, "note": "..."}, "ds_box_iou_f32":
- * {"block": [32, 8]}}} (block: threads or [x, y, z]; dynamic_smem: bytes, default 0). One file per
- * family so families never edit the same file.
+ * {"block": [32, 8]}}} (block: threads or [x, y, z]; dynamic_smem: bytes at the typical launch, default 0;
+ * dynamic_smem_max: the most the launcher ever passes, default dynamic_smem). One file per family so
+ * families never edit the same file.
  */
 public final class LaunchShapes {
-  public record Shape(String kernel, int[] block, int dynamicSmem, String note) {
+  public record Shape(String kernel, int[] block, int dynamicSmem, int dynamicSmemMax, String note) {
     public int threads() {
       int t = 1;
       for (int d : block) {
@@ -99,11 +100,17 @@ public final class LaunchShapes {
         errors.add(where + ": block sizes must be >= 1 and dynamic_smem an integer >= 0");
         continue;
       }
+      JsonNode dynMax = k.get("dynamic_smem_max");
+      int smemMax = dynMax == null || dynMax.isNull() ? smem : dynMax.isInt() ? dynMax.asInt() : -1;
+      if (smemMax < smem) {
+        errors.add(where + ": dynamic_smem_max must be an integer >= dynamic_smem (" + smem + ") but got " + dynMax);
+        continue;
+      }
       if (out.containsKey(e.getKey())) {
         errors.add(where + ": listed twice");
         continue;
       }
-      out.put(e.getKey(), new Shape(e.getKey(), block, smem, k.path("note").asText("")));
+      out.put(e.getKey(), new Shape(e.getKey(), block, smem, smemMax, k.path("note").asText("")));
     }
   }
 }

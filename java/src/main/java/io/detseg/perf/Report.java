@@ -381,13 +381,26 @@ public final class Report {
         }
         Occupancy.Result o = Occupancy.compute(Occupancy.ARCHS.get(arch), regs, smem, shape.threads(),
             shape.dynamicSmem());
-        b.append(shape.describeBlock()).append(" | ").append(shape.dynamicSmem()).append(" | ");
+        b.append(shape.describeBlock()).append(" | ").append(shape.dynamicSmem());
+        if (shape.dynamicSmemMax() > shape.dynamicSmem()) {
+          b.append(" (max ").append(shape.dynamicSmemMax()).append(")");
+        }
+        b.append(" | ");
         if (o.error() != null) {
           b.append("0 | 0 % | cannot launch: ").append(o.error()).append(" |\n");
-        } else {
-          b.append(o.blocksPerSm()).append(" | ").append(String.format(Locale.ROOT, "%.1f %%", 100 * o.occupancy()))
-              .append(" | ").append(o.limiter()).append(" |\n");
+          continue;
         }
+        b.append(o.blocksPerSm()).append(" | ").append(String.format(Locale.ROOT, "%.1f %%", 100 * o.occupancy()))
+            .append(" | ").append(o.limiter());
+        if (shape.dynamicSmemMax() > shape.dynamicSmem()) {
+          // The largest launch the launcher allows may fit fewer blocks: say so next to the typical one.
+          Occupancy.Result w = Occupancy.compute(Occupancy.ARCHS.get(arch), regs, smem, shape.threads(),
+              shape.dynamicSmemMax());
+          b.append(w.error() != null ? "; at max: cannot launch: " + w.error()
+              : String.format(Locale.ROOT, "; at max: %d blocks, %.1f %% (%s)", w.blocksPerSm(),
+                  100 * w.occupancy(), w.limiter()));
+        }
+        b.append(" |\n");
       }
     }
     if (!unknownShape.isEmpty()) {

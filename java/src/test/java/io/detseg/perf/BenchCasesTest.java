@@ -179,12 +179,16 @@ class BenchCasesTest {
     Map<String, LaunchShapes.Shape> shapes = LaunchShapes.loadDir(bench.resolve("launch_shapes"));
     assertEquals(256, shapes.get("ds_box_iou_f32").threads());
     assertEquals("32×8", shapes.get("ds_box_iou_f32").describeBlock());
+    assertEquals(32768, shapes.get("ds_conv_dw_f32").dynamicSmemMax());
+    assertEquals(0, shapes.get("ds_nn_act_fwd_f32").dynamicSmemMax());
   }
 
   @Test
   void badLaunchShapeFilesAreExplained() throws Exception {
-    Files.writeString(dir.resolve("x.json"), "{\"kernels\": {\"k\": {\"block\": \"big\"}, \"m\": {\"block\": [0, 2]}}}");
+    Files.writeString(dir.resolve("x.json"), "{\"kernels\": {\"k\": {\"block\": \"big\"}, \"m\": {\"block\": [0, 2]},"
+        + " \"t\": {\"block\": 256, \"dynamic_smem\": 4096, \"dynamic_smem_max\": 1024}}}");
     String m = assertThrows(IllegalArgumentException.class, () -> LaunchShapes.loadDir(dir)).getMessage();
+    assertTrue(m.contains("x.json: kernel 't': dynamic_smem_max must be an integer >= dynamic_smem (4096) but got 1024"), m);
     assertTrue(m.contains("x.json: kernel 'k': 'block' must be a thread count or [x, y, z]"), m);
     assertTrue(m.contains("x.json: kernel 'm': block sizes must be >= 1"), m);
   }

@@ -126,7 +126,8 @@ class ReportTest {
         + " \"backward\": true, \"quick\": true, \"inputs\": {\"input\": {\"gen\": \"normal\", \"shape\": [4],"
         + " \"mean\": 0, \"std\": 1}}, \"bytes\": 8e6, \"bytes_backward\": 12e6,"
         + " \"target\": {\"ratio\": 1.0, \"note\": \"parity\"}}]}");
-    Files.writeString(bench.resolve("launch_shapes/basic.json"), "{\"kernels\": {\"ds_relu_f32\": {\"block\": 256}}}");
+    Files.writeString(bench.resolve("launch_shapes/basic.json"), "{\"kernels\": {\"ds_relu_f32\": {\"block\": 256},"
+        + " \"ds_tile\": {\"block\": [32, 8], \"dynamic_smem\": 4096, \"dynamic_smem_max\": 49152}}}");
     Path work = dir.resolve("work");
     Files.createDirectories(work.resolve("jmh"));
     Files.writeString(work.resolve("run.json"), "{\"mode\": \"quick\", \"filter\": \"\", \"warmup_iterations\": 3,"
@@ -152,6 +153,8 @@ class ReportTest {
         + " \"entry\": true, \"registers\": 18, \"stack_frame\": 0, \"spill_stores\": 0, \"spill_loads\": 0,"
         + " \"static_smem\": 0}, {\"name\": \"ds_relu_f32\", \"arch\": \"sm_90\", \"entry\": true, \"registers\": 42,"
         + " \"stack_frame\": 0, \"spill_stores\": 0, \"spill_loads\": 0, \"static_smem\": 640},"
+        + " {\"name\": \"ds_tile\", \"arch\": \"sm_80\", \"entry\": true, \"registers\": 32, \"stack_frame\": 0,"
+        + " \"spill_stores\": 0, \"spill_loads\": 0, \"static_smem\": 0},"
         + " {\"name\": \"ds_other\", \"arch\": \"sm_80\", \"entry\": true, \"registers\": 10, \"stack_frame\": 0,"
         + " \"spill_stores\": 0, \"spill_loads\": 0, \"static_smem\": 0}]}");
     Path out = dir.resolve("results");
@@ -168,6 +171,9 @@ class ReportTest {
     assertTrue(md.contains("| `ds_relu_f32` | sm_80 | 18 | 0/0 | 0 | 256 | 0 | 8 | 100.0 % | warps |"), md);
     // sm_90, 42 regs: 1536 per warp -> 40 warps -> 5 blocks of 8 -> 62.5 %
     assertTrue(md.contains("| `ds_relu_f32` | sm_90 | 42 | 0/0 | 640 | 256 | 0 | 5 | 62.5 % | registers |"), md);
+    // typical launch 4 KiB + 1 KiB reserved: 8 blocks; at the 48 KiB max 3 blocks fit 164 KiB
+    assertTrue(md.contains("| `ds_tile` | sm_80 | 32 | 0/0 | 0 | 32×8 | 4096 (max 49152) | 8 | 100.0 % | "), md);
+    assertTrue(md.contains("; at max: 3 blocks, 37.5 % (shared memory) |"), md);
     assertTrue(md.contains("Kernels without a launch shape in bench/launch_shapes/*.json (their family should add one): ds_other."), md);
     assertFalse(md.contains("cuda-sim |"), "the simulator never appears in timing tables");
     assertFalse(md.contains("Warning: the machine was busy"), "load 0.1 at start is idle");

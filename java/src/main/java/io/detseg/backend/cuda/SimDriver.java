@@ -16,7 +16,18 @@ public final class SimDriver implements CudaDriver {
 
   private final Map<Long, Long> events = new ConcurrentHashMap<>();
   private final AtomicLong nextEvent = new AtomicLong(1);
+  /** Function handle to kernel name, for the launch observer. */
+  private final Map<Long, String> functionNames = new ConcurrentHashMap<>();
   private volatile SimOptions options;
+  private volatile LaunchObserver observer;
+
+  /** One launch as the backend asked for it (what tests compare with bench/launch_shapes). */
+  public record Launch(String kernel, Dim3 grid, Dim3 block, int sharedMemBytes) {}
+
+  /** Sees every later launch before it runs, on the launching thread. */
+  public interface LaunchObserver {
+    void launched(Launch launch);
+  }
 
   private SimDriver() {
     setOptions(SimOptions.strict());
@@ -44,6 +55,13 @@ public final class SimDriver implements CudaDriver {
 
   public List<String> kernelNames() {
     return List.of(SimNative.kernelNames());
+  }
+
+  /** Sets (or with null removes) the observer of launches; returns the one it replaces. */
+  public synchronized LaunchObserver observeLaunches(LaunchObserver o) {
+    LaunchObserver old = observer;
+    observer = o;
+    return old;
   }
 
   /** Blocks, threads, fiber switches and barriers of the last launch. */
@@ -105,7 +123,9 @@ public final class SimDriver implements CudaDriver {
 
   @Override
   public long moduleGetFunction(long module, String kernelName) {
-    return SimNative.moduleGetFunction(module, kernelName);
+    long f = SimNative.moduleGetFunction(module, kernelName);
+    functionNames.put(f, kernelName);
+    return f;
   }
 
   @Override
@@ -115,6 +135,10 @@ public final class SimDriver implements CudaDriver {
 
   @Override
   public void launchKernel(long function, Dim3 grid, Dim3 block, int sharedMemBytes, KernelArgs args) {
+    LaunchObserver o = observer;
+    if (o != null) {
+      o.launched(new Launch(functionNames.getOrDefault(function, "?"), grid, block, sharedMemBytes));
+    }
     SimNative.launch(function, grid.x(), grid.y(), grid.z(), block.x(), block.y(), block.z(), sharedMemBytes,
         args.packed(), args.sizes());
   }

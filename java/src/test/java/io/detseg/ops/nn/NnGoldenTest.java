@@ -32,12 +32,12 @@ import org.junit.jupiter.api.TestFactory;
  * op and its parameters exactly as `detseg op` takes them), forward and every input gradient, on every
  * backend. Each case runs through the op registry, so the CLI wiring is tested too.
  */
-class NnGoldenTest {
+public class NnGoldenTest {
   private static final String FAMILY = "nn";
 
-  record Case(String name, String op, double atol, double rtol, Map<String, String> params) {}
+  public record Case(String name, String op, double atol, double rtol, Map<String, String> params) {}
 
-  static List<Case> manifest() throws IOException {
+  public static List<Case> manifest() throws IOException {
     List<Case> cases = new ArrayList<>();
     try (InputStream in = NnGoldenTest.class.getResourceAsStream("/goldens/nn/manifest.tsv")) {
       if (in == null) {
@@ -76,7 +76,7 @@ class NnGoldenTest {
     return tests.stream();
   }
 
-  static void run(Case c, Device d) {
+  public static void run(Case c, Device d) {
     OpSpec op = OpRegistry.get(c.op());
     try (Scope s = Scope.open()) {
       Map<String, Tensor> in = new LinkedHashMap<>();
