@@ -34,24 +34,27 @@ DS_CONV_UNROLL
 // Block (32, 8): a 32 x 8 output tile per block, one output per thread; its source tile
 // ((8-1)*sh + (kh-1)*dh + 1) x ((32-1)*sw + (kw-1)*dw + 1) and the plane's taps live in dynamic shared
 // memory (size chosen by the Java backend); grid (ceil(w_out/32), ceil(h_out/8), min(planes, 65535)),
-// planes grid-striding in z.
-extern "C" __global__ void __launch_bounds__(256, 1)
+// planes grid-striding in z. Four blocks per SM (at most 64 registers): a memory-bound stencil needs
+// the resident warps to hide its loads; in-tile offsets are ints because the launcher keeps the tile
+// within 32 KiB, plane offsets stay 64-bit.
+extern "C" __global__ void __launch_bounds__(256, 4)
     ds_conv_dw_f32(DS_CONV_GEOM_PARAMS, int mode, const float* __restrict__ src, const float* __restrict__ w,
                    const float* __restrict__ bias, float* __restrict__ dst) {
   const DsConvGeom g = DS_CONV_GEOM_MAKE;
   DS_SHARED_DYNAMIC(float, s_mem);
   const long long mult = g.c_out / g.c_in;
   // source / destination plane sizes and the stencil's stride and padding for this mode
-  const long long sh_src = mode == 0 ? g.h : g.h_out, sw_src = mode == 0 ? g.w : g.w_out;
-  const long long oh = mode == 0 ? g.h_out : g.h, ow = mode == 0 ? g.w_out : g.w;
-  const long long st_y = mode == 0 ? g.sh : 1, st_x = mode == 0 ? g.sw : 1;
+  // each dimension < 2^31 (checked in Java); a plane's size may not be
+  const int sh_src = (int)(mode == 0 ? g.h : g.h_out), sw_src = (int)(mode == 0 ? g.w : g.w_out);
+  const int oh = (int)(mode == 0 ? g.h_out : g.h), ow = (int)(mode == 0 ? g.w_out : g.w);
+  const int st_y = mode == 0 ? (int)g.sh : 1, st_x = mode == 0 ? (int)g.sw : 1;
   const long long pad_y = mode == 0 ? g.ph : g.dh * (g.kh - 1) - g.ph;
   const long long pad_x = mode == 0 ? g.pw : g.dw * (g.kw - 1) - g.pw;
   const long long planes = mode == 0 ? g.n * g.c_out : g.n * g.c_in;
   const long long nsum = mode == 0 ? 1 : mult;
-  const long long taps = g.kh * g.kw;
-  const long long tile_h = (DS_CONVM_TILE_H - 1) * st_y + (g.kh - 1) * g.dh + 1;
-  const long long tile_w = (DS_CONVM_TILE_W - 1) * st_x + (g.kw - 1) * g.dw + 1;
+  const int kh = (int)g.kh, kw = (int)g.kw, dil_y = (int)g.dh, dil_x = (int)g.dw, taps = kh * kw;
+  const int tile_h = (DS_CONVM_TILE_H - 1) * st_y + (kh - 1) * dil_y + 1;
+  const int tile_w = (DS_CONVM_TILE_W - 1) * st_x + (kw - 1) * dil_x + 1;
   float* s_tile = s_mem;
   float* s_w = s_mem + tile_h * tile_w;
   const int tx = threadIdx.x, ty = threadIdx.y, tid = ty * DS_CONVM_TILE_W + tx;
@@ -59,6 +62,7 @@ extern "C" __global__ void __launch_bounds__(256, 1)
   const long long oy = (long long)blockIdx.y * DS_CONVM_TILE_H + ty;
   const long long y0 = (long long)blockIdx.y * DS_CONVM_TILE_H * st_y - pad_y;  // tile origin in the source
   const long long x0 = (long long)blockIdx.x * DS_CONVM_TILE_W * st_x - pad_x;
+  const float* t = s_tile + ty * st_y * tile_w + tx * st_x;  // this thread's window in the tile
   for (long long o = blockIdx.z; o < planes; o += gridDim.z) {
     const long long b = mode == 0 ? o / g.c_out : o / g.c_in;
     const long long c = mode == 0 ? o - b * g.c_out : o - b * g.c_in;  // co (mode 0) or ci (mode 1)
@@ -66,22 +70,27 @@ extern "C" __global__ void __launch_bounds__(256, 1)
     for (long long j = 0; j < nsum; ++j) {
       const long long wc = mode == 0 ? c : c * mult + j;                   // weight plane
       const long long sc = mode == 0 ? b * g.c_in + c / mult : b * g.c_out + wc;  // source plane
-      const float* __restrict__ s = src + sc * sh_src * sw_src;
+      const float* __restrict__ s = src + sc * sh_src * (long long)sw_src;
       __syncthreads();  // the previous plane's tile has been used by every thread
-      for (long long i = tid; i < tile_h * tile_w; i += DS_CONVM_TILE_W * DS_CONVM_TILE_H) {
-        const long long r = i / tile_w, q = i - r * tile_w;
-        const long long iy = y0 + r, ix = x0 + q;
-        s_tile[i] = (iy >= 0 && iy < sh_src && ix >= 0 && ix < sw_src) ? __ldg(s + iy * sw_src + ix) : 0.0f;
+      // row by row: each warp loads 32 consecutive columns of a source row (coalesced)
+      for (int r = ty; r < tile_h; r += DS_CONVM_TILE_H) {
+        const long long iy = y0 + r;
+        const bool row_in = iy >= 0 && iy < sh_src;
+        for (int q = tx; q < tile_w; q += DS_CONVM_TILE_W) {
+          const long long ix = x0 + q;
+          s_tile[r * tile_w + q] = (row_in && ix >= 0 && ix < sw_src) ? __ldg(s + iy * sw_src + ix) : 0.0f;
+        }
       }
-      for (long long i = tid; i < taps; i += DS_CONVM_TILE_W * DS_CONVM_TILE_H) {
-        s_w[i] = __ldg(w + wc * taps + (mode == 0 ? i : taps - 1 - i));
-      }
+      const float* __restrict__ wp = w + wc * taps;
+      for (int i = tid; i < taps; i += DS_CONVM_TILE_W * DS_CONVM_TILE_H) s_w[i] = __ldg(wp + (mode == 0 ? i : taps - 1 - i));
       __syncthreads();
-      const float* t = s_tile + (long long)ty * st_y * tile_w + (long long)tx * st_x;
-      for (long long ky = 0; ky < g.kh; ++ky)
-        for (long long kx = 0; kx < g.kw; ++kx) acc = fmaf(s_w[ky * g.kw + kx], t[ky * g.dh * tile_w + kx * g.dw], acc);
+      for (int ky = 0; ky < kh; ++ky) {
+        const float* trow = t + ky * dil_y * tile_w;
+        const float* wrow = s_w + ky * kw;
+        for (int kx = 0; kx < kw; ++kx) acc = fmaf(wrow[kx], trow[kx * dil_x], acc);
+      }
     }
-    if (oy < oh && ox < ow) dst[o * oh * ow + oy * ow + ox] = acc;
+    if (oy < oh && ox < ow) dst[(o * oh + oy) * ow + ox] = acc;
   }
 }
 DS_EXPORT_KERNEL(ds_conv_dw_f32)

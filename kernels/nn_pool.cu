@@ -273,8 +273,9 @@ DS_EXPORT_KERNEL(ds_nn_maxpool2d_bwd_f32)
 
 // Bound: memory. One thread per input element summing grad[o] / divisor(o) over the windows that
 // contain it (output order, as the CPU's scatter); adaptive windows divide by kh then kw as PyTorch's
-// adaptive_avg_pool2d backward. Launch shape as ds_nn_maxpool2d_bwd_f32.
-extern "C" __global__ void ds_nn_avgpool2d_bwd_f32(const float* __restrict__ g, float* __restrict__ gi,
+// adaptive_avg_pool2d backward. Launch shape as ds_nn_maxpool2d_bwd_f32; at most 64 registers (4 blocks
+// of 256 per SM; it took 72, i.e. 3 blocks, unbounded) so enough warps are resident to hide its gathers.
+extern "C" __global__ void __launch_bounds__(256, 4) ds_nn_avgpool2d_bwd_f32(const float* __restrict__ g, float* __restrict__ gi,
                                                    long long planes, int H, int W, int outH, int outW, int kH, int kW,
                                                    int sH, int sW, int pT, int pL, int limH, int limW,
                                                    int count_include_pad, int divisor_override, int adaptive) {
