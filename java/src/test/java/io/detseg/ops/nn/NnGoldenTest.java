@@ -32,12 +32,12 @@ import org.junit.jupiter.api.TestFactory;
  * op and its parameters exactly as `detseg op` takes them), forward and every input gradient, on every
  * backend. Each case runs through the op registry, so the CLI wiring is tested too.
  */
-public class NnGoldenTest {
+class NnGoldenTest {
   private static final String FAMILY = "nn";
 
-  public record Case(String name, String op, double atol, double rtol, Map<String, String> params) {}
+  record Case(String name, String op, double atol, double rtol, Map<String, String> params) {}
 
-  public static List<Case> manifest() throws IOException {
+  static List<Case> manifest() throws IOException {
     List<Case> cases = new ArrayList<>();
     try (InputStream in = NnGoldenTest.class.getResourceAsStream("/goldens/nn/manifest.tsv")) {
       if (in == null) {
@@ -76,7 +76,7 @@ public class NnGoldenTest {
     return tests.stream();
   }
 
-  public static void run(Case c, Device d) {
+  static void run(Case c, Device d) {
     OpSpec op = OpRegistry.get(c.op());
     try (Scope s = Scope.open()) {
       Map<String, Tensor> in = new LinkedHashMap<>();
