@@ -19,6 +19,9 @@ class NativeMemoryCacheTest {
 
   @Test
   void aFreedLargeBlockIsReusedForTheNextRequestOfItsSize() {
+    // The cache is process-wide and bounded: after other tests have filled it, the largest cached block
+    // (this one) would be evicted at once. Start from an empty cache.
+    NativeMemory.trimCache();
     long a = NativeMemory.allocate(37 * MIB + 100);
     assertEquals(0, a % NativeMemory.ALIGNMENT, "alignment");
     NativeMemory.fill(a, (byte) 7, 37 * MIB + 100);  // the whole block is writable
