@@ -273,20 +273,36 @@ bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* w
       conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_out, g.h_out, g.w_out, g.c_in, th, tw,
                                           (n - 1) * dy_step - off_y, (n - 1) * dx_step - off_x, dy_step, dx_step);
       c.m = n == 3 ? 2 : 3;
-      // F(3x3, 2x2) stride phases (a 4x4 stride-2 transposed convolution's forward) rebuild a U 4x the
-      // phase's taps for a quarter of the points each: measured 0.8-1.1x the direct path (256 -> 128
-      // channels from 32x32 to 128x128), so only a forced mode takes them
-      if (!use_winograd(c) || (phased && c.m == 3 && conv::winograd_mode() != 2)) return false;
+      if (!conv::winograd_fits(c)) return false;
       phases.push_back(PhaseConv{c, (ty.ky0 + (n - 1) * ty.step) * g.kw + tx.ky0 + (n - 1) * tx.step,
                                  -ty.step * g.kw, -tx.step, scratch});
       scratch += g.n * g.c_in * th * tw;
     }
   }
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
-  float* blocks = phased ? tl_wino_phases.get((size_t)scratch) : nullptr;
+  std::vector<conv::WinoConv> cs;
+  std::vector<conv::WinoWeights> wts;
   for (const PhaseConv& p : phases) {
-    conv::winograd_conv(p.c, dy, conv::WinoWeights{weight, cog * cig * k2, k2, cig * k2, k2, p.base, p.sky, p.skx},
-                        bias, phased ? blocks + p.offset : dx);
+    cs.push_back(p.c);
+    wts.push_back(conv::WinoWeights{weight, cog * cig * k2, k2, cig * k2, k2, p.base, p.sky, p.skx});
+  }
+  // Phases share their source tiles and one U (winograd_conv_phases) when undilated; apart, each
+  // F(3x3, 2x2) phase (a 4x4 stride-2 transposed convolution's forward) would rebuild a U 4x its taps
+  // for a quarter of the points: measured 0.8-1.1x the direct path, so only a forced mode takes them.
+  const int mode = conv::winograd_mode();
+  const int np = (int)phases.size();
+  const bool shared = phased && conv::winograd_phases_fit(cs.data(), np);
+  const bool pays = shared ? conv::winograd_phases_pay(cs.data(), np)
+                           : !(phased && cs[0].m == 3) &&
+                                 std::all_of(cs.begin(), cs.end(), [](const conv::WinoConv& c) { return conv::winograd_pays(c); });
+  if (mode != 2 && !pays) return false;
+  float* blocks = phased ? tl_wino_phases.get((size_t)scratch) : nullptr;
+  if (shared) {
+    std::vector<float*> dsts;
+    for (const PhaseConv& p : phases) dsts.push_back(blocks + p.offset);
+    conv::winograd_conv_phases(cs.data(), wts.data(), np, dy, bias, dsts.data());
+  } else {
+    for (size_t k = 0; k < phases.size(); ++k) conv::winograd_conv(cs[k], dy, wts[k], bias, phased ? blocks + phases[k].offset : dx);
   }
   if (phased) {
     const int64_t rows = g.n * g.c_in * g.h;

@@ -119,6 +119,8 @@ struct IsaTable {
   void (*transpose)(const float* src, int64_t rows, int64_t cols, int64_t ld_src, float* dst, int64_t ld_dst);
   // d[2u] = a[u], d[2u + 1] = b[u] for u < n.
   void (*zip2)(const float* a, const float* b, int64_t n, float* d);
+  // d[f] = sum over t < terms of coef[t] * src[t][f], f < n (a Winograd A panel from kernel taps).
+  void (*combine)(const float* const* src, const float* coef, int terms, int64_t n, float* d);
   // Depthwise forward of one plane: out[Ho x Wo] = bias + sum over taps of w[ky][kx] * x (zero pad).
   void (*dw_forward_plane)(const DwGeom& g, const float* x, const float* w, float bias, float* out);
   // Depthwise weight gradient of one plane pair, added in a fixed order: gw[ky][kx] += sum dy * x.
@@ -129,10 +131,11 @@ struct IsaTable {
   // cs = NR; the weight gradient's rows of tiles: qs = NR, cs = tiles per row).
   void (*wino_input)(const WinoBlock& b, const float* x, int64_t plane, int64_t channels, int64_t xi_stride,
                      int64_t qs, int64_t cs, float* v);
-  // wino_output: y[r][out point] = bias[r] + (A^T m A) for rows r < rows, from m[xi][r][panels*NR]
-  // (xi's stride m_xi_stride floats), y's rows plane floats apart.
-  void (*wino_output)(const WinoBlock& b, const float* m, int64_t m_xi_stride, int64_t rows, const float* bias,
-                      float* y, int64_t plane);
+  // wino_output: y[r][out point] = bias[r] + (A^T m A) for rows r < rows, row r of m at
+  // m[xi * m_xi_stride + r * m_row_stride] (panels*NR tiles; the stride is a multiple of that when
+  // the rows of several phases interleave), y's rows plane floats apart.
+  void (*wino_output)(const WinoBlock& b, const float* m, int64_t m_xi_stride, int64_t m_row_stride, int64_t rows,
+                      const float* bias, float* y, int64_t plane);
   // wino_output_grad (m = 2 only): the adjoint of the output transform, (A dY A^T)[xi] of tile
   // q*NR + lane from the tile's 2x2 output points of channel c < channels (plane floats apart in dy,
   // points the tile does not write read as 0), to dm[xi * xi_stride + c * cs + q * NR + lane].

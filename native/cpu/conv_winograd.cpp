@@ -3,7 +3,10 @@
 //
 // Layouts (MR x NR is the micro-tile of conv_isa()):
 //  * U (transformed weights, packed once per call): [group][xi][panel of MR outputs][input][MR], the
-//    micro-kernel's A panel format, so a K block of it is a plain offset;
+//    micro-kernel's A panel format, so a K block of it is a plain offset. F(3x3, 2x2) packs only the
+//    2x2 taps in that format ([group][tap][panel][input][MR]) and each A panel of U is combined from
+//    them when its products run: its U is 4x the kernel, which written out and read back was memory
+//    bound (at 256 -> 4 x 128 channels 8 MiB, a third of the run);
 //  * V (one tile block's transformed inputs): [xi][panel of NR tiles][input][NR], its B panel format;
 //  * M (the block's products): [xi][output (rounded up to MR)][tiles of the block].
 // A block of BLOCK_PANELS x NR tiles keeps V and M within L2 at 256 channels; each A panel of U then
@@ -265,16 +268,19 @@ void from_phase_layout(const PhaseLayout& L, const float* src, int64_t rows, int
 
 // Any m and result placement, columns in place: points dil_w apart. Regular lane groups (row loads)
 // when dil_w = 1, with row stores too when results are in consecutive columns; the rest is read and
-// written by gathers and scatters.
-TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
+// written by gathers and scatters. Tiles are based at the output points oys x oxs; a base may lie
+// outside the result (the shared grid of several phases, plan_for_phase), its points outside are
+// masked off.
+TilePlan plan_at(const WinoConv& c, const std::vector<int64_t>& oys, const std::vector<int64_t>& oxs, int64_t nr,
+                 int64_t lanes) {
   TilePlan p;
   std::vector<TileSeg> segs;
   const bool regular = c.dil_w == 1;
   int64_t seg = 0;
-  for (int64_t oy : tile_bases(c.h_out, c.dil_h, c.m)) {
+  for (int64_t oy : oys) {
     const int64_t iy = oy - c.pad_h;
     const int32_t rbits = row_bits(c, iy);
-    for (int64_t ox : tile_bases(c.w_out, c.dil_w, c.m)) {
+    for (int64_t ox : oxs) {
       const int64_t ix = ox - c.pad_w;
       int32_t bits = rbits;
       for (int j = 0; j < 4; ++j) {
@@ -283,8 +289,10 @@ TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
       }
       int32_t ob = 0;
       for (int a = 0; a < c.m; ++a)
-        for (int b = 0; b < c.m; ++b)
-          if (oy + a * c.dil_h < c.h_out && ox + b * c.dil_w < c.w_out) ob |= 1 << (c.m * a + b);
+        for (int b = 0; b < c.m; ++b) {
+          const int64_t y = oy + a * c.dil_h, x = ox + b * c.dil_w;
+          if (y >= 0 && y < c.h_out && x >= 0 && x < c.w_out) ob |= 1 << (c.m * a + b);
+        }
       add_tile(p, iy * c.w + ix, bits, (c.out_y0 + c.out_sy * oy) * c.out_pitch + c.out_x0 + c.out_sx * ox, ob);
       segs.push_back(TileSeg{seg, ix, c.w, c.out_x0 + ox, c.out_x0 + c.w_out});
     }
@@ -300,6 +308,36 @@ TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
   return p;
 }
 
+TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
+  return plan_at(c, tile_bases(c.h_out, c.dil_h, c.m), tile_bases(c.w_out, c.dil_w, c.m), nr, lanes);
+}
+
+// Phases sharing one source (winograd_conv_phases, undilated): tiles based at the same source points
+// for all, every m-th from the lowest first point any phase reads to the highest; phase k's tile at
+// source row iy has its results at row iy + pad_h of its own.
+struct SharedGrid {
+  int64_t iy0 = 0, ny = 0, ix0 = 0, nx = 0;
+};
+
+SharedGrid shared_grid(const WinoConv* cs, int phases) {
+  int64_t ylo = INT64_MAX, yhi = INT64_MIN, xlo = INT64_MAX, xhi = INT64_MIN;
+  for (int k = 0; k < phases; ++k) {
+    ylo = std::min(ylo, -cs[k].pad_h);
+    yhi = std::max(yhi, cs[k].h_out - 1 - cs[k].pad_h);
+    xlo = std::min(xlo, -cs[k].pad_w);
+    xhi = std::max(xhi, cs[k].w_out - 1 - cs[k].pad_w);
+  }
+  const int m = cs[0].m;
+  return SharedGrid{ylo, (yhi - ylo) / m + 1, xlo, (xhi - xlo) / m + 1};
+}
+
+TilePlan plan_for_phase(const WinoConv& c, const SharedGrid& s, int64_t nr, int64_t lanes) {
+  std::vector<int64_t> oys, oxs;
+  for (int64_t t = 0; t < s.ny; ++t) oys.push_back(s.iy0 + c.m * t + c.pad_h);
+  for (int64_t t = 0; t < s.nx; ++t) oxs.push_back(s.ix0 + c.m * t + c.pad_w);
+  return plan_at(c, oys, oxs, nr, lanes);
+}
+
 // U = G g G^T for every (group, output, input) into the packed layout; rows of the last panel past
 // the group's outputs are 0. F(2x2, 3x3): G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. F(3x3, 2x2):
 // G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1] (the last row negated to pair with the shared input transform).
@@ -311,77 +349,107 @@ TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
 constexpr int kWLanes = 16;     // lanes of the transform's vectors (>= every ISA's mr)
 constexpr int64_t kWChunk = 16;  // inputs copied per step
 
-// t[0..3] = G * (g[0], g[1], g[2]) (r = 3) or G * (g[0], g[1]) (r = 2), across the lanes.
+// t[0..3] = G * (g[0], g[1], g[2]), across the lanes (F(2x2, 3x3); F(3x3, 2x2)'s G is applied where
+// run_blocks combines its tap panels).
 template <int R>
 inline void g_columns(const float* const* g, float* const* t) {
+  static_assert(R == 3, "F(2x2, 3x3) only");
   for (int o = 0; o < kWLanes; ++o) {
-    if (R == 3) {
-      const float g0 = g[0][o], g1 = g[1][o], g2 = g[2][o];
-      t[0][o] = g0;
-      t[1][o] = 0.5f * (g0 + g1 + g2);
-      t[2][o] = 0.5f * (g0 - g1 + g2);
-      t[3][o] = g2;
-    } else {
-      const float g0 = g[0][o], g1 = g[1][o];
-      t[0][o] = g0;
-      t[1][o] = 0.5f * (g0 + g1);
-      t[2][o] = 0.5f * (g0 - g1);
-      t[3][o] = -g1;
-    }
+    const float g0 = g[0][o], g1 = g[1][o], g2 = g[2][o];
+    t[0][o] = g0;
+    t[1][o] = 0.5f * (g0 + g1 + g2);
+    t[2][o] = 0.5f * (g0 - g1 + g2);
+    t[3][o] = g2;
   }
 }
 
-template <int R, int MR>
-void transform_weights_mr(const WinoConv& c, const WinoWeights& wt, float* u) {
+// With several phases (winograd_conv_phases) U's outputs interleave, output o of phase k (from wts[k])
+// at row o * phases + k: a panel's lanes then read the same kernels, which hold every phase's taps
+// (phases one after the other read each kernel `phases` times, from far apart, and made the
+// transform a third of the run).
+//
+// NOUT = R*R writes the phases' taps in U's layout instead ("tap panels" [group][tap][panel][input][MR]),
+// from which run_blocks combines each A panel of U when it needs it (wino_lazy).
+template <int R, int MR, int NOUT>
+void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
+  static_assert(NOUT == 16 || NOUT == R * R, "16 transformed values or the R*R taps");
   static_assert(MR <= kWLanes, "the weight transform holds a panel's outputs in one 16-lane row");
   constexpr int64_t mr = MR;
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
   const int64_t upanels = (cog + mr - 1) / mr;
   const int64_t panel_floats = cig * mr, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels;
-  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * cig * wt.k2 / 16384));
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * cig * wts[0].k2 / 16384));
 #pragma omp parallel num_threads(nt)
   {
     // taps[kWChunk][R*R][lanes], t[R][4][lanes], out[16][lanes]
     alignas(64) float taps[kWChunk * R * R * kWLanes];
     alignas(64) float tb[R * 4 * kWLanes];
     alignas(64) float out[16 * kWLanes];
+    alignas(64) float stage[NOUT * kWChunk * MR];  // the chunk's U rows [xi][input][MR]
     // Items are (group, panel of mr outputs): U's 16 rows of that panel are written front to back,
     // mr floats per input, so the writes stream (scattered 56-byte rows made it memory bound).
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < items; ++item) {
       const int64_t gr = item / upanels, p = item % upanels;
       const int64_t rows = std::min(mr, cog - p * mr);
-      const float* w0 = wt.base + gr * wt.sg + p * mr * wt.so + wt.t0;
-      float* dst0 = u + gr * 16 * xi_floats + p * panel_floats;
+      float* dst0 = u + gr * NOUT * xi_floats + p * panel_floats;
       std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
+      const float* lane_w[kWLanes];
+      int64_t lane_si[kWLanes], lane_sky[kWLanes], lane_skx[kWLanes];
+      for (int64_t o = 0; o < rows; ++o) {
+        const int64_t vo = p * mr + o, ph = vo % phases;
+        const WinoWeights& wt = wts[ph];
+        lane_w[o] = wt.base + gr * wt.sg + (vo / phases) * wt.so + wt.t0;
+        lane_si[o] = wt.si;
+        lane_sky[o] = wt.sky;
+        lane_skx[o] = wt.skx;
+      }
       for (int64_t i0 = 0; i0 < cig; i0 += kWChunk) {
         const int64_t n = std::min(kWChunk, cig - i0);
-        for (int64_t o = 0; o < rows; ++o) {
-          const float* wo = w0 + o * wt.so + i0 * wt.si;
-          for (int64_t ii = 0; ii < n; ++ii)
+        // inputs outer, lanes inner: lanes next to each other read the same kernel (the phases' taps of
+        // one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would evict
+        // from L1 before the next lane came back to it
+        for (int64_t ii = 0; ii < n; ++ii) {
+          for (int64_t o = 0; o < rows; ++o) {
+            const float* wo = lane_w[o] + (i0 + ii) * lane_si[o];
+            // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
+            // row of outputs), so the hardware prefetcher does not follow
+            if (i0 + kWChunk + ii < cig) __builtin_prefetch(wo + kWChunk * lane_si[o]);
             for (int ky = 0; ky < R; ++ky)
               for (int kx = 0; kx < R; ++kx)
-                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ii * wt.si + ky * wt.sky + kx * wt.skx];
+                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[o] + kx * lane_skx[o]];
+          }
         }
         for (int64_t ii = 0; ii < n; ++ii) {
           const float* tp = taps + ii * R * R * kWLanes;
-          for (int kx = 0; kx < R; ++kx) {
-            const float* g[R];
-            float* t[4];
-            for (int ky = 0; ky < R; ++ky) g[ky] = tp + (ky * R + kx) * kWLanes;
-            for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * kWLanes;
-            g_columns<R>(g, t);
+          if constexpr (NOUT == R * R) {
+            for (int t = 0; t < NOUT; ++t) std::memcpy(stage + (t * kWChunk + ii) * MR, tp + t * kWLanes, sizeof(float) * MR);
+          } else {
+            for (int kx = 0; kx < R; ++kx) {
+              const float* g[R];
+              float* t[4];
+              for (int ky = 0; ky < R; ++ky) g[ky] = tp + (ky * R + kx) * kWLanes;
+              for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * kWLanes;
+              g_columns<R>(g, t);
+            }
+            for (int r = 0; r < 4; ++r) {
+              const float* g[R];
+              float* t[4];
+              for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * kWLanes;
+              for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
+              g_columns<R>(g, t);
+            }
+            for (int xi = 0; xi < 16; ++xi) std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
           }
-          for (int r = 0; r < 4; ++r) {
-            const float* g[R];
-            float* t[4];
-            for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * kWLanes;
-            for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
-            g_columns<R>(g, t);
-          }
-          const int64_t at = (i0 + ii) * mr;
-          for (int xi = 0; xi < 16; ++xi) std::memcpy(dst0 + xi * xi_floats + at, out + xi * kWLanes, sizeof(float) * MR);
+        }
+        // U's 16 rows of the panel take the chunk as whole runs of n*MR floats: written input by input
+        // (16 rows 530 KiB apart at 256 -> 512 channels, 8 of them on one L1 set) each partly written
+        // line was evicted and fetched again before its next input came
+        for (int xi = 0; xi < NOUT; ++xi) {
+          float* d = dst0 + xi * xi_floats + i0 * mr;
+          const float* sp = stage + xi * kWChunk * MR;
+          std::memcpy(d, sp, sizeof(float) * MR * n);
         }
       }
     }
@@ -390,12 +458,12 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights& wt, float* u) {
 
 // The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
 // (the lane loops are 16 wide whatever MR is).
-template <int R>
-void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights& wt, float* u) {
+template <int R, int NOUT = 16>
+void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
   switch (mr) {
-    case 14: transform_weights_mr<R, 14>(c, wt, u); break;
-    case 6: transform_weights_mr<R, 6>(c, wt, u); break;
-    case 4: transform_weights_mr<R, 4>(c, wt, u); break;
+    case 14: transform_weights_mr<R, 14, NOUT>(c, wts, phases, u); break;
+    case 6: transform_weights_mr<R, 6, NOUT>(c, wts, phases, u); break;
+    case 4: transform_weights_mr<R, 4, NOUT>(c, wts, phases, u); break;
     default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
   }
 }
@@ -414,26 +482,32 @@ WinoBlock block_at(const TilePlan& plan, const IsaTable& isa, int m, int64_t t0,
 thread_local GrowBuffer tl_weights;  // U, on the calling thread
 thread_local GrowBuffer tl_inputs;   // V of the block a thread runs
 thread_local GrowBuffer tl_products;  // M of the block a thread runs
+thread_local GrowBuffer tl_apanel;    // the A panel a thread combines from tap panels (lazy U)
 thread_local GrowBuffer tl_split_src;  // source and result in the column-phase layout (calling thread)
 thread_local GrowBuffer tl_split_dst;
 thread_local GrowBuffer tl_grad_v;   // the weight gradient's V, dM and dU (calling thread)
 thread_local GrowBuffer tl_grad_dm;
 thread_local GrowBuffer tl_grad_du;
 
-void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan& plan, const float* u, const float* src,
-                const float* bias, float* dst) {
+// Phases > 1 (winograd_conv_phases): the tiles of plans[0] are transformed once and multiplied by U's
+// outputs of all phases; rows of phase k are stored through plans[k] into dsts[k].
+// lazy: u holds F(3x3, 2x2) tap panels (transform_weights_mr with NOUT = 4), each A panel of U is
+// combined from them just before its GEMM.
+void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, const float* u,
+                const float* src, const float* bias, float* const* dsts, bool lazy = false) {
+  const TilePlan& plan = plans[0];
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
   const int64_t upanels = (cog + MR - 1) / MR, mrows = upanels * MR;
   const int64_t u_xi = upanels * cig * MR;
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
   const int64_t items = c.n * c.groups * blocks;
-  const int64_t in_plane = plan.src_plane, out_plane = plan.dst_plane;
+  const int64_t in_plane = plan.src_plane;
   const int64_t v_floats = 16 * BLOCK_PANELS * NR * cig, m_floats = 16 * mrows * BLOCK_PANELS * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
   // with a barrier between the steps when the item is shared (parts > 1).
-  auto run_item = [&](int64_t item, int part, int parts, float* v, float* m) {
+  auto run_item = [&](int64_t item, int part, int parts, float* v, float* m, float* abuf) {
     const int64_t blk = item % blocks, ng = item / blocks;
     const int64_t img = ng / c.groups, gr = ng - img * c.groups;
     const int64_t t0 = blk * BLOCK_PANELS * NR;
@@ -452,11 +526,32 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan& plan, co
     const int64_t ldm = b.panels * NR, v_xi = b.panels * cig * NR, m_xi = mrows * ldm;
     share(16 * upanels, lo, hi);
     for (int64_t w = lo; w < hi; ++w) {
-      const int64_t xi = w / upanels, p = w % upanels;
+      // lazy: panel by panel, its 16 products in turn, so the panel's taps stay in L1 while its 16 A
+      // panels are combined (xi by xi, every panel's taps came from L3 16 times: 0.1 ms slower)
+      const int64_t xi = lazy ? w % 16 : w / upanels, p = lazy ? w / 16 : w % upanels;
       const int64_t rows = std::min(MR, cog - p * MR);
       const IsaTable::Ukernel ker = rows <= isa.edge0 ? isa.ukernel_edge0
                                     : rows <= isa.edge1 ? isa.ukernel_edge1 : isa.ukernel;
-      const float* a = u + (gr * 16 + xi) * u_xi + p * cig * MR;
+      const float* a;
+      if (lazy) {
+        // U[xi = 4r + s] = sum over taps (ta, tb) of G[r][ta] G[s][tb] tap(ta, tb), G = [1 0; 1/2 1/2;
+        // 1/2 -1/2; 0 -1] (transform_weights_mr's g_columns<2>)
+        static const float G[4][2] = {{1.0f, 0.0f}, {0.5f, 0.5f}, {0.5f, -0.5f}, {0.0f, -1.0f}};
+        const float* srcs[4];
+        float coef[4];
+        int terms = 0;
+        for (int ta = 0; ta < 2; ++ta)
+          for (int tb = 0; tb < 2; ++tb) {
+            const float cf = G[xi / 4][ta] * G[xi % 4][tb];
+            if (cf == 0.0f) continue;
+            srcs[terms] = u + (gr * 4 + ta * 2 + tb) * u_xi + p * cig * MR;
+            coef[terms++] = cf;
+          }
+        isa.combine(srcs, coef, terms, cig * MR, abuf);
+        a = abuf;
+      } else {
+        a = u + (gr * 16 + xi) * u_xi + p * cig * MR;
+      }
       for (int64_t q = 0; q < b.panels; ++q) {
         const float* bp = v + xi * v_xi + q * cig * NR;
         float* cp = m + xi * m_xi + p * MR * ldm + q * NR;
@@ -467,9 +562,15 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan& plan, co
     if (parts > 1) {
 #pragma omp barrier
     }
-    share(cog, lo, hi);
-    isa.wino_output(b, m + lo * ldm, m_xi, hi - lo, bias != nullptr ? bias + gr * cog + lo : nullptr,
-                    dst + (img * c.c_out + gr * cog + lo) * out_plane, out_plane);
+    share(cog_phase, lo, hi);
+    for (int k = 0; k < phases; ++k) {
+      // rows o * phases + k of M (transform_weights_mr's interleave) are phase k's outputs o
+      const WinoBlock bk = phases == 1 ? b : block_at(plans[k], isa, c.m, t0, b.panels);
+      const int64_t out_plane = plans[k].dst_plane;
+      isa.wino_output(bk, m + (lo * phases + k) * ldm, m_xi, phases * ldm, hi - lo,
+                      bias != nullptr ? bias + gr * cog_phase + lo : nullptr,
+                      dsts[k] + (img * c.c_out + gr * cog_phase + lo) * out_plane, out_plane);
+    }
     if (parts > 1) {
 #pragma omp barrier  // v and m are reused by the next item
     }
@@ -483,7 +584,10 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan& plan, co
     float* v = tl_inputs.get((size_t)v_floats);
     float* m = tl_products.get((size_t)m_floats);
 #pragma omp parallel num_threads(T)
-    for (int64_t item = 0; item < items; ++item) run_item(item, omp_get_thread_num(), T, v, m);
+    {
+      float* abuf = lazy ? tl_apanel.get((size_t)(cig * MR)) : nullptr;
+      for (int64_t item = 0; item < items; ++item) run_item(item, omp_get_thread_num(), T, v, m, abuf);
+    }
     return;
   }
   const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(T, items));
@@ -491,8 +595,9 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan& plan, co
   {
     float* v = tl_inputs.get((size_t)v_floats);
     float* m = tl_products.get((size_t)m_floats);
+    float* abuf = lazy ? tl_apanel.get((size_t)(cig * MR)) : nullptr;
 #pragma omp for schedule(dynamic, 1)
-    for (int64_t item = 0; item < items; ++item) run_item(item, 0, 1, v, m);
+    for (int64_t item = 0; item < items; ++item) run_item(item, 0, 1, v, m, abuf);
   }
 }
 
@@ -554,27 +659,83 @@ PhaseRun phase_run(const WinoConv& c, const IsaTable& isa, const float* src) {
 }
 }  // namespace
 
+namespace {
+// U for the F(2x2, 3x3) products, or for F(3x3, 2x2) the tap panels run_blocks combines its A panels
+// from (U is 4x the kernel there and, at 256 -> 4 x 128 channels, 8 MiB: written out whole and read
+// back it cost a third of the run), then the tile blocks.
+void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, const TilePlan* plans,
+              const float* src, const float* bias, float* const* dsts) {
+  const int64_t MR = isa.mr;
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups * phases;
+  const int64_t u_xi = (cog + MR - 1) / MR * cig * MR;
+  const bool lazy = c.m == 3;
+  float* u = tl_weights.get((size_t)(c.groups * (lazy ? 4 : 16) * u_xi));
+  if (lazy) {
+    transform_weights<2, 4>(MR, c, wts, phases, u);
+  } else {
+    transform_weights<3>(MR, c, wts, phases, u);
+  }
+  run_blocks(c, isa, plans, phases, u, src, bias, dsts, lazy);
+}
+}  // namespace
+
 void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst) {
   const IsaTable& isa = conv_isa();
-  const int64_t MR = isa.mr, NR = isa.nr;
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
-  const int64_t u_xi = (cog + MR - 1) / MR * cig * MR;
-  float* u = tl_weights.get((size_t)(c.groups * 16 * u_xi));
-  if (c.m == 2) {
-    transform_weights<3>(MR, c, wt, u);
-  } else {
-    transform_weights<2>(MR, c, wt, u);
-  }
-
   if (phase_layout_applies(c)) {
     // run on copies of the source and the result in the column-phase layout (phase_plan)
     const PhaseRun r = phase_run(c, isa, src);
-    run_blocks(c, isa, r.plan, u, r.src, bias, r.dst);
+    run_conv(c, isa, &wt, 1, &r.plan, r.src, bias, &r.dst);
     from_phase_layout(r.L, r.dst, c.n * c.c_out * c.h_out, c.w_out, dst);
     return;
   }
-  const TilePlan plan = general_plan(c, NR, isa.lanes);
-  run_blocks(c, isa, plan, u, src, bias, dst);
+  const TilePlan plan = general_plan(c, isa.nr, isa.lanes);
+  run_conv(c, isa, &wt, 1, &plan, src, bias, &dst);
+}
+
+bool winograd_phases_fit(const WinoConv* cs, int phases) {
+  if (phases < 1) return false;
+  const WinoConv& a = cs[0];
+  if (a.dil_h != 1 || a.dil_w != 1) return false;
+  for (int k = 0; k < phases; ++k) {
+    const WinoConv& c = cs[k];
+    if (c.n != a.n || c.groups != a.groups || c.c_in != a.c_in || c.h != a.h || c.w != a.w || c.c_out != a.c_out ||
+        c.m != a.m || c.dil_h != 1 || c.dil_w != 1 || !winograd_fits(c))
+      return false;
+  }
+  // the shared grid reaches past each phase's own tiles by at most the spread of the pads: every lane
+  // offset of it must still be an int32
+  const SharedGrid s = shared_grid(cs, phases);
+  const int64_t lim = std::numeric_limits<int32_t>::max() / 2;
+  const int64_t ylo = s.iy0, yhi = s.iy0 + a.m * s.ny + 3, xlo = s.ix0, xhi = s.ix0 + a.m * s.nx + 3;
+  if (std::max(std::abs(ylo), std::abs(yhi)) >= lim / std::max<int64_t>(a.w, 1) - std::max(std::abs(xlo), std::abs(xhi)))
+    return false;
+  for (int k = 0; k < phases; ++k) {
+    const WinoConv& c = cs[k];
+    const int64_t rows = std::max(std::abs(c.out_y0 + c.out_sy * (ylo + c.pad_h)), std::abs(c.out_y0 + c.out_sy * (yhi + c.pad_h)));
+    const int64_t cols = std::max(std::abs(c.out_x0 + c.out_sx * (xlo + c.pad_w)), std::abs(c.out_x0 + c.out_sx * (xhi + c.pad_w)));
+    if (rows >= lim / std::max<int64_t>(c.out_pitch, 1) - cols) return false;
+  }
+  return true;
+}
+
+bool winograd_phases_pay(const WinoConv* cs, int phases) {
+  const WinoConv& c = cs[0];
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const SharedGrid s = shared_grid(cs, phases);
+  // Measured against the direct path, 4x4 stride-2 transposed convolutions (4 phases) on 2 threads:
+  // 256 -> 128 channels from 32x32 1.5x, 64 -> 32 from 64x64 1.2x, 128 -> 64 / 256 -> 128 / 512 -> 256
+  // from 16x16 (36 tiles) 1.3x / 1.4x / 1.04x, 64 -> 64 from 32x32 1.05x; but 32 -> 32 from 32x32 0.6x
+  // and 256 -> 256 from 8x8 (16 tiles, half a B panel) 0.8x.
+  return c.m == 3 && cig >= 64 && cog >= 64 && s.ny * s.nx >= 32;
+}
+
+void winograd_conv_phases(const WinoConv* cs, const WinoWeights* wts, int phases, const float* src, const float* bias,
+                          float* const* dsts) {
+  const IsaTable& isa = conv_isa();
+  const SharedGrid s = shared_grid(cs, phases);
+  std::vector<TilePlan> plans;
+  for (int k = 0; k < phases; ++k) plans.push_back(plan_for_phase(cs[k], s, isa.nr, isa.lanes));
+  run_conv(cs[0], isa, wts, phases, plans.data(), src, bias, dsts);
 }
 
 void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, float* dweight) {

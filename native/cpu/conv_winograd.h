@@ -71,6 +71,17 @@ void set_winograd_mode(int mode);
 
 void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, const float* bias, float* dst);
 
+// Several convolutions of one source that differ only in their taps, padding and result placement (the
+// stride phases of a data gradient or transposed convolution): cs[k] (same n, groups, channels, source
+// size, m; undilated) with weights wts[k], results into dsts[k] with cs[k]'s placement. Tiles are
+// based at the same source points for all phases, so each 4x4 source tile is transformed once and U
+// holds phases x c_out outputs, built in one pass: one Winograd convolution with the phases' outputs
+// side by side, each phase storing its results shifted by its own padding.
+bool winograd_phases_fit(const WinoConv* cs, int phases);
+bool winograd_phases_pay(const WinoConv* cs, int phases);
+void winograd_conv_phases(const WinoConv* cs, const WinoWeights* wts, int phases, const float* src, const float* bias,
+                          float* const* dsts);
+
 // The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
 // [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
 // transform V and the output gradient's adjoint transform dM = A dY A^T feed 16 GEMMs

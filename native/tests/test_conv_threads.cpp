@@ -5,6 +5,7 @@
 #include <omp.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <random>
 #include <vector>
@@ -289,6 +290,47 @@ TEST(conv_data_gradient_matches_a_direct_sum_at_every_isa) {
     }
   }
   detseg::cpu::conv_force_isa(-1);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
+
+// The data gradient's stride phases by one shared-tile Winograd run (winograd_conv_phases): 4x4 stride
+// 2 with pads 0-3 (phases whose tiles start a row or column before their results), odd sizes, rows
+// wide enough for regular lane groups and rows cut short, groups with two images, a 1-wide map, and
+// 6x6 stride 3 (nine phases of 2x2 taps) — with and without a bias, at every instruction set, and the
+// same bits on 1 and 2 threads.
+TEST(conv_winograd_shared_phases_match_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 24, 64, 100, 40, 32, 50, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // the transposed k4 s2 p1 shape, wide rows
+      {1, 20, 15, 19, 24, 8, 10, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // odd sizes
+      {1, 16, 14, 18, 20, 6, 8, 4, 4, 2, 2, 0, 0, 1, 1, 1},    // no padding
+      {1, 16, 13, 50, 12, 7, 25, 4, 4, 2, 2, 2, 2, 1, 1, 1},   // pad 2: all phases shifted alike
+      {1, 16, 17, 21, 12, 10, 12, 4, 4, 2, 2, 3, 2, 1, 1, 1},  // pad 3 and 2: rows and columns differ
+      {2, 24, 12, 14, 32, 6, 7, 4, 4, 2, 2, 1, 1, 1, 1, 2},    // groups, two images
+      {1, 12, 2, 1, 16, 1, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1},      // a 1x1 dy, a 1-wide dx
+      {1, 16, 12, 86, 16, 6, 43, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 15 tiles a row: a lane group ends with a
+                                                               // row's first tile alone (its column -1 off)
+      {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine 2x2 phases
+  };
+  const int old = detseg::cpu::conv_set_winograd(2);
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;
+    ++levels;
+    for (const Conv2dGeom& g : shapes) {
+      const int64_t runs0 = detseg::cpu::conv_winograd_runs();
+      const double e0 = data_grad_error(g, false), e1 = data_grad_error(g, true);
+      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)2);
+      if (!(e0 < 2e-5 && e1 < 2e-5))  // which shape, at which level
+        std::fprintf(stderr, "isa level %d, %lldx%lld kernel, dx %lldx%lld: error %g / %g with a bias\n", level,
+                     (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1);
+      CHECK(e0 < 2e-5);
+      CHECK(e1 < 2e-5);
+    }
+  }
+  detseg::cpu::conv_force_isa(-1);
+  for (const Conv2dGeom& g : shapes) check_threads(g, 2);
   detseg::cpu::conv_set_winograd(old);
   CHECK(levels > 0);
 }
