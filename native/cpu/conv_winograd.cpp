@@ -271,11 +271,11 @@ void from_phase_layout(const PhaseLayout& L, const float* src, int64_t rows, int
 // written by gathers and scatters. Tiles are based at the output points oys x oxs; a base may lie
 // outside the result (the shared grid of several phases, plan_for_phase), its points outside are
 // masked off.
-TilePlan plan_at(const WinoConv& c, const std::vector<int64_t>& oys, const std::vector<int64_t>& oxs, int64_t nr,
-                 int64_t lanes) {
+TilePlan plan_at(const WinoConv& c, const WinoSource& src, const std::vector<int64_t>& oys,
+                 const std::vector<int64_t>& oxs, int64_t nr, int64_t lanes) {
   TilePlan p;
   std::vector<TileSeg> segs;
-  const bool regular = c.dil_w == 1;
+  const bool regular = c.dil_w == 1 && src.step == 1;
   int64_t seg = 0;
   for (int64_t oy : oys) {
     const int64_t iy = oy - c.pad_h;
@@ -293,23 +293,26 @@ TilePlan plan_at(const WinoConv& c, const std::vector<int64_t>& oys, const std::
           const int64_t y = oy + a * c.dil_h, x = ox + b * c.dil_w;
           if (y >= 0 && y < c.h_out && x >= 0 && x < c.w_out) ob |= 1 << (c.m * a + b);
         }
-      add_tile(p, iy * c.w + ix, bits, (c.out_y0 + c.out_sy * oy) * c.out_pitch + c.out_x0 + c.out_sx * ox, ob);
+      add_tile(p, src.off + iy * src.pitch + ix * src.step, bits,
+               (c.out_y0 + c.out_sy * oy) * c.out_pitch + c.out_x0 + c.out_sx * ox, ob);
       segs.push_back(TileSeg{seg, ix, c.w, c.out_x0 + ox, c.out_x0 + c.w_out});
     }
     ++seg;
   }
-  p.in_dy = (int32_t)(c.dil_h * c.w);
-  p.in_dx = (int32_t)c.dil_w;
+  p.in_dy = (int32_t)(c.dil_h * src.pitch);
+  p.in_dx = (int32_t)(c.dil_w * src.step);
   p.out_dy = (int32_t)(c.dil_h * c.out_sy * c.out_pitch);
   p.out_dx = (int32_t)(c.dil_w * c.out_sx);
-  p.src_plane = c.h * c.w;
+  p.src_plane = src.plane;
   p.dst_plane = c.out_plane;
   finish_plan(p, segs, nr, lanes, c.m, regular, regular && c.out_sx == 1);
   return p;
 }
 
+WinoSource dense_source(const WinoConv& c) { return WinoSource{0, c.w, 1, c.h * c.w}; }
+
 TilePlan general_plan(const WinoConv& c, int64_t nr, int64_t lanes) {
-  return plan_at(c, tile_bases(c.h_out, c.dil_h, c.m), tile_bases(c.w_out, c.dil_w, c.m), nr, lanes);
+  return plan_at(c, dense_source(c), tile_bases(c.h_out, c.dil_h, c.m), tile_bases(c.w_out, c.dil_w, c.m), nr, lanes);
 }
 
 // Phases sharing one source (winograd_conv_phases, undilated): tiles based at the same source points
@@ -335,7 +338,7 @@ TilePlan plan_for_phase(const WinoConv& c, const SharedGrid& s, int64_t nr, int6
   std::vector<int64_t> oys, oxs;
   for (int64_t t = 0; t < s.ny; ++t) oys.push_back(s.iy0 + c.m * t + c.pad_h);
   for (int64_t t = 0; t < s.nx; ++t) oxs.push_back(s.ix0 + c.m * t + c.pad_w);
-  return plan_at(c, oys, oxs, nr, lanes);
+  return plan_at(c, dense_source(c), oys, oxs, nr, lanes);
 }
 
 // U = G g G^T for every (group, output, input) into the packed layout; rows of the last panel past
@@ -370,16 +373,20 @@ inline void g_columns(const float* const* g, float* const* t) {
 //
 // NOUT = R*R writes the phases' taps in U's layout instead ("tap panels" [group][tap][panel][input][MR]),
 // from which run_blocks combines each A panel of U when it needs it (wino_lazy).
+//
+// With in_phases > 1 (winograd_conv_in_phases, phases = 1) U's inputs are the phases' inputs one after
+// the other, input i of phase k (from wts[k]) at k * cig + i.
 template <int R, int MR, int NOUT>
-void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
+void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
   static_assert(NOUT == 16 || NOUT == R * R, "16 transformed values or the R*R taps");
   static_assert(MR <= kWLanes, "the weight transform holds a panel's outputs in one 16-lane row");
   constexpr int64_t mr = MR;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
+  const int64_t K = cig * in_phases;
   const int64_t upanels = (cog + mr - 1) / mr;
-  const int64_t panel_floats = cig * mr, xi_floats = upanels * panel_floats;
+  const int64_t panel_floats = K * mr, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels;
-  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * cig * wts[0].k2 / 16384));
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * K * wts[0].k2 / 16384));
 #pragma omp parallel num_threads(nt)
   {
     // taps[kWChunk][R*R][lanes], t[R][4][lanes], out[16][lanes]
@@ -387,6 +394,9 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
     alignas(64) float tb[R * 4 * kWLanes];
     alignas(64) float out[16 * kWLanes];
     alignas(64) float stage[NOUT * kWChunk * MR];  // the chunk's U rows [xi][input][MR]
+    // by (input phase, lane): where the lane's kernel of input 0 starts, its input and tap strides
+    std::vector<const float*> lane_w((size_t)(in_phases * kWLanes));
+    std::vector<int64_t> lane_si((size_t)(in_phases * kWLanes)), lane_sky(lane_si.size()), lane_skx(lane_si.size());
     // Items are (group, panel of mr outputs): U's 16 rows of that panel are written front to back,
     // mr floats per input, so the writes stream (scattered 56-byte rows made it memory bound).
 #pragma omp for schedule(static)
@@ -395,30 +405,33 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
       const int64_t rows = std::min(mr, cog - p * mr);
       float* dst0 = u + gr * NOUT * xi_floats + p * panel_floats;
       std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
-      const float* lane_w[kWLanes];
-      int64_t lane_si[kWLanes], lane_sky[kWLanes], lane_skx[kWLanes];
-      for (int64_t o = 0; o < rows; ++o) {
-        const int64_t vo = p * mr + o, ph = vo % phases;
-        const WinoWeights& wt = wts[ph];
-        lane_w[o] = wt.base + gr * wt.sg + (vo / phases) * wt.so + wt.t0;
-        lane_si[o] = wt.si;
-        lane_sky[o] = wt.sky;
-        lane_skx[o] = wt.skx;
+      for (int k = 0; k < in_phases; ++k) {
+        for (int64_t o = 0; o < rows; ++o) {
+          const int64_t vo = p * mr + o;
+          const WinoWeights& wt = wts[in_phases > 1 ? k : vo % phases];
+          const size_t at = (size_t)(k * kWLanes + o);
+          lane_w[at] = wt.base + gr * wt.sg + (vo / phases) * wt.so + wt.t0;
+          lane_si[at] = wt.si;
+          lane_sky[at] = wt.sky;
+          lane_skx[at] = wt.skx;
+        }
       }
-      for (int64_t i0 = 0; i0 < cig; i0 += kWChunk) {
-        const int64_t n = std::min(kWChunk, cig - i0);
+      for (int64_t i0 = 0; i0 < K; i0 += kWChunk) {
+        const int64_t n = std::min(kWChunk, K - i0);
         // inputs outer, lanes inner: lanes next to each other read the same kernel (the phases' taps of
         // one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would evict
         // from L1 before the next lane came back to it
         for (int64_t ii = 0; ii < n; ++ii) {
+          const int64_t k = (i0 + ii) / cig, i = i0 + ii - k * cig;
           for (int64_t o = 0; o < rows; ++o) {
-            const float* wo = lane_w[o] + (i0 + ii) * lane_si[o];
+            const size_t at = (size_t)(k * kWLanes + o);
+            const float* wo = lane_w[at] + i * lane_si[at];
             // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
             // row of outputs), so the hardware prefetcher does not follow
-            if (i0 + kWChunk + ii < cig) __builtin_prefetch(wo + kWChunk * lane_si[o]);
+            if (i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[at]);
             for (int ky = 0; ky < R; ++ky)
               for (int kx = 0; kx < R; ++kx)
-                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[o] + kx * lane_skx[o]];
+                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
           }
         }
         for (int64_t ii = 0; ii < n; ++ii) {
@@ -459,11 +472,11 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
 // The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
 // (the lane loops are 16 wide whatever MR is).
 template <int R, int NOUT = 16>
-void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
+void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
   switch (mr) {
-    case 14: transform_weights_mr<R, 14, NOUT>(c, wts, phases, u); break;
-    case 6: transform_weights_mr<R, 6, NOUT>(c, wts, phases, u); break;
-    case 4: transform_weights_mr<R, 4, NOUT>(c, wts, phases, u); break;
+    case 14: transform_weights_mr<R, 14, NOUT>(c, wts, phases, in_phases, u); break;
+    case 6: transform_weights_mr<R, 6, NOUT>(c, wts, phases, in_phases, u); break;
+    case 4: transform_weights_mr<R, 4, NOUT>(c, wts, phases, in_phases, u); break;
     default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
   }
 }
@@ -493,17 +506,21 @@ thread_local GrowBuffer tl_grad_du;
 // outputs of all phases; rows of phase k are stored through plans[k] into dsts[k].
 // lazy: u holds F(3x3, 2x2) tap panels (transform_weights_mr with NOUT = 4), each A panel of U is
 // combined from them just before its GEMM.
-void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, const float* u,
-                const float* src, const float* bias, float* const* dsts, bool lazy = false) {
+// in_phases > 1 (winograd_conv_in_phases): the tiles of plans[k] read input phase k, whose channels are
+// K rows k*cig .. (k+1)*cig - 1 of V and U; the products sum over all, stored through plans[0].
+// phases > 1 (winograd_conv_phases) and in_phases > 1 do not go together.
+void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
+                const float* u, const float* src, const float* bias, float* const* dsts, bool lazy) {
   const TilePlan& plan = plans[0];
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
+  const int64_t K = cig * in_phases;
   const int64_t upanels = (cog + MR - 1) / MR, mrows = upanels * MR;
-  const int64_t u_xi = upanels * cig * MR;
+  const int64_t u_xi = upanels * K * MR;
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
   const int64_t items = c.n * c.groups * blocks;
   const int64_t in_plane = plan.src_plane;
-  const int64_t v_floats = 16 * BLOCK_PANELS * NR * cig, m_floats = 16 * mrows * BLOCK_PANELS * NR;
+  const int64_t v_floats = 16 * BLOCK_PANELS * NR * K, m_floats = 16 * mrows * BLOCK_PANELS * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
   // with a barrier between the steps when the item is shared (parts > 1).
@@ -518,12 +535,15 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     };
     int64_t lo, hi;
     share(cig, lo, hi);
-    isa.wino_input(b, src + (img * c.c_in + gr * cig + lo) * in_plane, in_plane, hi - lo, b.panels * cig * NR,
-                   cig * NR, NR, v + lo * NR);
+    for (int k = 0; k < in_phases; ++k) {
+      const WinoBlock bk = in_phases == 1 ? b : block_at(plans[k], isa, c.m, t0, b.panels);
+      isa.wino_input(bk, src + (img * c.c_in + gr * cig + lo) * in_plane, in_plane, hi - lo, b.panels * K * NR,
+                     K * NR, NR, v + (k * cig + lo) * NR);
+    }
     if (parts > 1) {
 #pragma omp barrier
     }
-    const int64_t ldm = b.panels * NR, v_xi = b.panels * cig * NR, m_xi = mrows * ldm;
+    const int64_t ldm = b.panels * NR, v_xi = b.panels * K * NR, m_xi = mrows * ldm;
     share(16 * upanels, lo, hi);
     for (int64_t w = lo; w < hi; ++w) {
       // lazy: panel by panel, its 16 products in turn, so the panel's taps stay in L1 while its 16 A
@@ -534,8 +554,8 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
                                     : rows <= isa.edge1 ? isa.ukernel_edge1 : isa.ukernel;
       const float* a;
       if (lazy) {
-        // U[xi = 4r + s] = sum over taps (ta, tb) of G[r][ta] G[s][tb] tap(ta, tb), G = [1 0; 1/2 1/2;
-        // 1/2 -1/2; 0 -1] (transform_weights_mr's g_columns<2>)
+        // U[xi = 4r + s] = sum over taps (ta, tb) of G[r][ta] G[s][tb] tap(ta, tb), F(3x3, 2x2)'s
+        // G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1] (its B^T's last row negated, conv_winograd.h)
         static const float G[4][2] = {{1.0f, 0.0f}, {0.5f, 0.5f}, {0.5f, -0.5f}, {0.0f, -1.0f}};
         const float* srcs[4];
         float coef[4];
@@ -544,19 +564,19 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
           for (int tb = 0; tb < 2; ++tb) {
             const float cf = G[xi / 4][ta] * G[xi % 4][tb];
             if (cf == 0.0f) continue;
-            srcs[terms] = u + (gr * 4 + ta * 2 + tb) * u_xi + p * cig * MR;
+            srcs[terms] = u + (gr * 4 + ta * 2 + tb) * u_xi + p * K * MR;
             coef[terms++] = cf;
           }
-        isa.combine(srcs, coef, terms, cig * MR, abuf);
+        isa.combine(srcs, coef, terms, K * MR, abuf);
         a = abuf;
       } else {
-        a = u + (gr * 16 + xi) * u_xi + p * cig * MR;
+        a = u + (gr * 16 + xi) * u_xi + p * K * MR;
       }
       for (int64_t q = 0; q < b.panels; ++q) {
-        const float* bp = v + xi * v_xi + q * cig * NR;
+        const float* bp = v + xi * v_xi + q * K * NR;
         float* cp = m + xi * m_xi + p * MR * ldm + q * NR;
-        for (int64_t k0 = 0; k0 < cig; k0 += KC)
-          ker(std::min(KC, cig - k0), a + k0 * MR, bp + k0 * NR, cp, ldm, k0 > 0, nullptr);
+        for (int64_t k0 = 0; k0 < K; k0 += KC)
+          ker(std::min(KC, K - k0), a + k0 * MR, bp + k0 * NR, cp, ldm, k0 > 0, nullptr);
       }
     }
     if (parts > 1) {
@@ -585,7 +605,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     float* m = tl_products.get((size_t)m_floats);
 #pragma omp parallel num_threads(T)
     {
-      float* abuf = lazy ? tl_apanel.get((size_t)(cig * MR)) : nullptr;
+      float* abuf = lazy ? tl_apanel.get((size_t)(K * MR)) : nullptr;
       for (int64_t item = 0; item < items; ++item) run_item(item, omp_get_thread_num(), T, v, m, abuf);
     }
     return;
@@ -595,7 +615,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   {
     float* v = tl_inputs.get((size_t)v_floats);
     float* m = tl_products.get((size_t)m_floats);
-    float* abuf = lazy ? tl_apanel.get((size_t)(cig * MR)) : nullptr;
+    float* abuf = lazy ? tl_apanel.get((size_t)(K * MR)) : nullptr;
 #pragma omp for schedule(dynamic, 1)
     for (int64_t item = 0; item < items; ++item) run_item(item, 0, 1, v, m, abuf);
   }
@@ -663,19 +683,19 @@ namespace {
 // U for the F(2x2, 3x3) products, or for F(3x3, 2x2) the tap panels run_blocks combines its A panels
 // from (U is 4x the kernel there and, at 256 -> 4 x 128 channels, 8 MiB: written out whole and read
 // back it cost a third of the run), then the tile blocks.
-void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, const TilePlan* plans,
-              const float* src, const float* bias, float* const* dsts) {
+void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, int in_phases,
+              const TilePlan* plans, const float* src, const float* bias, float* const* dsts) {
   const int64_t MR = isa.mr;
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups * phases;
-  const int64_t u_xi = (cog + MR - 1) / MR * cig * MR;
+  const int64_t K = c.c_in / c.groups * in_phases, cog = c.c_out / c.groups * phases;
+  const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
   const bool lazy = c.m == 3;
   float* u = tl_weights.get((size_t)(c.groups * (lazy ? 4 : 16) * u_xi));
   if (lazy) {
-    transform_weights<2, 4>(MR, c, wts, phases, u);
+    transform_weights<2, 4>(MR, c, wts, phases, in_phases, u);
   } else {
-    transform_weights<3>(MR, c, wts, phases, u);
+    transform_weights<3>(MR, c, wts, phases, in_phases, u);
   }
-  run_blocks(c, isa, plans, phases, u, src, bias, dsts, lazy);
+  run_blocks(c, isa, plans, phases, in_phases, u, src, bias, dsts, lazy);
 }
 }  // namespace
 
@@ -684,12 +704,12 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
   if (phase_layout_applies(c)) {
     // run on copies of the source and the result in the column-phase layout (phase_plan)
     const PhaseRun r = phase_run(c, isa, src);
-    run_conv(c, isa, &wt, 1, &r.plan, r.src, bias, &r.dst);
+    run_conv(c, isa, &wt, 1, 1, &r.plan, r.src, bias, &r.dst);
     from_phase_layout(r.L, r.dst, c.n * c.c_out * c.h_out, c.w_out, dst);
     return;
   }
   const TilePlan plan = general_plan(c, isa.nr, isa.lanes);
-  run_conv(c, isa, &wt, 1, &plan, src, bias, &dst);
+  run_conv(c, isa, &wt, 1, 1, &plan, src, bias, &dst);
 }
 
 bool winograd_phases_fit(const WinoConv* cs, int phases) {
@@ -735,7 +755,51 @@ void winograd_conv_phases(const WinoConv* cs, const WinoWeights* wts, int phases
   const SharedGrid s = shared_grid(cs, phases);
   std::vector<TilePlan> plans;
   for (int k = 0; k < phases; ++k) plans.push_back(plan_for_phase(cs[k], s, isa.nr, isa.lanes));
-  run_conv(cs[0], isa, wts, phases, plans.data(), src, bias, dsts);
+  run_conv(cs[0], isa, wts, phases, 1, plans.data(), src, bias, dsts);
+}
+
+bool winograd_in_phases_fit(const WinoConv* cs, const WinoSource* srcs, int phases) {
+  if (phases < 1) return false;
+  const WinoConv& a = cs[0];
+  const int64_t lim = std::numeric_limits<int32_t>::max() / 2;
+  for (int k = 0; k < phases; ++k) {
+    const WinoConv& c = cs[k];
+    if (c.n != a.n || c.groups != a.groups || c.c_in != a.c_in || c.c_out != a.c_out || c.h_out != a.h_out ||
+        c.w_out != a.w_out || c.m != a.m || c.out_pitch != a.out_pitch || c.out_plane != a.out_plane ||
+        c.out_sy != a.out_sy || c.out_sx != a.out_sx || c.out_y0 != a.out_y0 || c.out_x0 != a.out_x0 ||
+        srcs[k].plane != srcs[0].plane || c.h < 1 || c.w < 1 || !winograd_fits(c))
+      return false;
+    // every input lane offset, masked off or not: off + iy * pitch + ix * step for the tiles' rows
+    // and columns (at most h_out + |pad| + 3 * dil of either sign)
+    const int64_t rows = c.h_out + std::abs(c.pad_h) + 3 * c.dil_h, cols = c.w_out + std::abs(c.pad_w) + 3 * c.dil_w;
+    const WinoSource& s = srcs[k];
+    if (s.pitch < 0 || s.step < 1 || std::abs(s.off) >= lim || rows >= (lim - std::abs(s.off)) / std::max<int64_t>(s.pitch, 1) ||
+        cols * s.step >= lim - std::abs(s.off) - rows * s.pitch)
+      return false;
+  }
+  return true;
+}
+
+bool winograd_in_phases_pay(const WinoConv* cs, int phases) {
+  const WinoConv& c = cs[0];
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const int64_t tiles = (c.h_out + 2) / 3 * ((c.w_out + 2) / 3);
+  // Measured against the direct path, 4x4 stride-2 convolutions on 2 threads (c_in -> c_out, result
+  // size): 128 -> 256 at 32x32 1.3x, 64 -> 128 at 32x32 1.26x, 64 -> 64 at 64x64 1.22x, 128 -> 128 at
+  // 64x64 1.04x; but at 16x16 (36 tiles) 0.8-0.9x (256 -> 512, 128 -> 128, 64 -> 64), 32 -> 32 at
+  // 32x32 0.8x, 256 -> 256 at 8x8 0.4x: the transforms and 4 x c_in long A panels outweigh the saving
+  // over few tiles.
+  return c.m == 3 && phases > 1 && cig >= 64 && cog >= 64 && tiles >= 100;
+}
+
+void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoWeights* wts, int phases,
+                             const float* x, const float* bias, float* y) {
+  const IsaTable& isa = conv_isa();
+  const WinoConv& c = cs[0];
+  const std::vector<int64_t> oys = tile_bases(c.h_out, 1, c.m), oxs = tile_bases(c.w_out, 1, c.m);
+  std::vector<TilePlan> plans;
+  for (int k = 0; k < phases; ++k) plans.push_back(plan_at(cs[k], srcs[k], oys, oxs, isa.nr, isa.lanes));
+  run_conv(c, isa, wts, 1, phases, plans.data(), x, bias, &y);
 }
 
 void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, float* dweight) {

@@ -82,6 +82,24 @@ bool winograd_phases_pay(const WinoConv* cs, int phases);
 void winograd_conv_phases(const WinoConv* cs, const WinoWeights* wts, int phases, const float* src, const float* bias,
                           float* const* dsts);
 
+// Where a source is read: point (row iy, column ix) of a channel at off + iy * pitch + ix * step from
+// the channel's start, channels plane floats apart. A dense [h, w] source is {0, w, 1, h * w}; input
+// phase (ry, rx) of a stride-s convolution is {ry * w + rx, s * w, s, h * w}: every s-th row and column.
+struct WinoSource {
+  int64_t off, pitch, step, plane;
+};
+
+// The dual of winograd_conv_phases: several convolutions of different sources (the input phases of a
+// strided convolution whose kernel holds 2 taps per phase and axis: 4x4 stride 2, 6x6 stride 3) into
+// one result, y = bias + sum over k of conv(cs[k], source k of x, wts[k]). cs[k] differ in their
+// source size and padding only (dilation 1 within the phase; results, channels, m the same), so the
+// phases' tiles coincide in y and one Winograd run sums them, its GEMMs' K holding every phase's
+// input channels.
+bool winograd_in_phases_fit(const WinoConv* cs, const WinoSource* srcs, int phases);
+bool winograd_in_phases_pay(const WinoConv* cs, int phases);
+void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoWeights* wts, int phases,
+                             const float* x, const float* bias, float* y);
+
 // The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
 // [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
 // transform V and the output gradient's adjoint transform dM = A dY A^T feed 16 GEMMs

@@ -305,8 +305,8 @@ TEST(conv_winograd_shared_phases_match_a_direct_sum_at_every_isa) {
       {1, 24, 64, 100, 40, 32, 50, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // the transposed k4 s2 p1 shape, wide rows
       {1, 20, 15, 19, 24, 8, 10, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // odd sizes
       {1, 16, 14, 18, 20, 6, 8, 4, 4, 2, 2, 0, 0, 1, 1, 1},    // no padding
-      {1, 16, 13, 50, 12, 7, 25, 4, 4, 2, 2, 2, 2, 1, 1, 1},   // pad 2: all phases shifted alike
-      {1, 16, 17, 21, 12, 10, 12, 4, 4, 2, 2, 3, 2, 1, 1, 1},  // pad 3 and 2: rows and columns differ
+      {1, 16, 13, 50, 12, 7, 26, 4, 4, 2, 2, 2, 2, 1, 1, 1},   // pad 2: all phases shifted alike
+      {1, 16, 17, 21, 12, 10, 11, 4, 4, 2, 2, 3, 2, 1, 1, 1},  // pad 3 and 2: rows and columns differ
       {2, 24, 12, 14, 32, 6, 7, 4, 4, 2, 2, 1, 1, 1, 1, 2},    // groups, two images
       {1, 12, 2, 1, 16, 1, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1},      // a 1x1 dy, a 1-wide dx
       {1, 16, 12, 86, 16, 6, 43, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 15 tiles a row: a lane group ends with a
@@ -324,6 +324,82 @@ TEST(conv_winograd_shared_phases_match_a_direct_sum_at_every_isa) {
       CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)2);
       if (!(e0 < 2e-5 && e1 < 2e-5))  // which shape, at which level
         std::fprintf(stderr, "isa level %d, %lldx%lld kernel, dx %lldx%lld: error %g / %g with a bias\n", level,
+                     (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1);
+      CHECK(e0 < 2e-5);
+      CHECK(e1 < 2e-5);
+    }
+  }
+  detseg::cpu::conv_force_isa(-1);
+  for (const Conv2dGeom& g : shapes) check_threads(g, 2);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
+
+namespace {
+// Y (with a bias when asked) against a double-precision direct sum, relative to sum |w| |x| + |bias| of
+// each element. Y starts as a sentinel, so a point left unwritten fails.
+double forward_error(const Conv2dGeom& g, bool with_bias) {
+  std::mt19937 rng(31);
+  std::normal_distribution<float> nd;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
+  std::vector<float> x((size_t)(g.n * g.c_in * g.h * g.w)), w((size_t)(g.c_out * cig * g.kh * g.kw));
+  std::vector<float> bias((size_t)g.c_out);
+  for (auto* v : {&x, &w, &bias})
+    for (float& e : *v) e = nd(rng);
+  std::vector<float> y((size_t)(g.n * g.c_out * g.h_out * g.w_out), -7777.0f);
+  detseg::cpu::conv2d_forward_f32(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
+  double worst = 0.0;
+  for (int64_t n = 0; n < g.n; ++n)
+    for (int64_t co = 0; co < g.c_out; ++co)
+      for (int64_t oy = 0; oy < g.h_out; ++oy)
+        for (int64_t ox = 0; ox < g.w_out; ++ox) {
+          double want = with_bias ? bias[(size_t)co] : 0.0, mag = std::fabs(want);
+          for (int64_t ci = 0; ci < cig; ++ci)
+            for (int64_t ky = 0; ky < g.kh; ++ky)
+              for (int64_t kx = 0; kx < g.kw; ++kx) {
+                const int64_t iy = oy * g.stride_h - g.pad_h + ky * g.dil_h, ix = ox * g.stride_w - g.pad_w + kx * g.dil_w;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const double p = (double)w[(size_t)(((co * cig + ci) * g.kh + ky) * g.kw + kx)] *
+                                 x[(size_t)(((n * g.c_in + (co / cog) * cig + ci) * g.h + iy) * g.w + ix)];
+                want += p;
+                mag += std::fabs(p);
+              }
+          const float got = y[(size_t)(((n * g.c_out + co) * g.h_out + oy) * g.w_out + ox)];
+          worst = std::max(worst, std::fabs(got - want) / (mag + 1e-30));
+        }
+  return worst;
+}
+}  // namespace
+
+// The forward of a strided convolution whose kernel has 2x2 taps per stride phase (4x4 stride 2, 6x6
+// stride 3, 4x2 stride (2, 1)) by one Winograd run over its input phases (winograd_conv_in_phases):
+// pads 0-3 (phases reading from a row before or after the one under their result), odd sizes and
+// phases of unequal length, rows wide enough for whole lane groups, groups with two images, a 1x1
+// result — with and without a bias, at every instruction set, and the same bits on 1 and 2 threads.
+TEST(conv_winograd_strided_forward_matches_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 24, 64, 100, 40, 32, 50, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // k4 s2 p1, wide rows
+      {1, 20, 15, 19, 24, 7, 9, 4, 4, 2, 2, 1, 1, 1, 1, 1},    // odd sizes: phases of unequal length
+      {1, 16, 14, 18, 20, 6, 8, 4, 4, 2, 2, 0, 0, 1, 1, 1},    // no padding
+      {1, 16, 13, 50, 12, 7, 26, 4, 4, 2, 2, 2, 2, 1, 1, 1},   // pad 2
+      {1, 16, 17, 21, 12, 10, 11, 4, 4, 2, 2, 3, 2, 1, 1, 1},   // pads 3 and 2
+      {2, 24, 12, 14, 32, 6, 7, 4, 4, 2, 2, 1, 1, 1, 1, 2},    // groups, two images
+      {1, 12, 2, 2, 16, 1, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1},      // a 1x1 result
+      {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine phases
+      {1, 12, 16, 15, 16, 8, 14, 4, 2, 2, 1, 1, 0, 1, 1, 1},   // 4x2 stride (2, 1): two phases
+  };
+  const int old = detseg::cpu::conv_set_winograd(2);
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;
+    ++levels;
+    for (const Conv2dGeom& g : shapes) {
+      const int64_t runs0 = detseg::cpu::conv_winograd_runs();
+      const double e0 = forward_error(g, false), e1 = forward_error(g, true);
+      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)2);
+      if (!(e0 < 2e-5 && e1 < 2e-5))  // which shape, at which level
+        std::fprintf(stderr, "isa level %d, %lldx%lld kernel, x %lldx%lld: error %g / %g with a bias\n", level,
                      (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1);
       CHECK(e0 < 2e-5);
       CHECK(e1 < 2e-5);

@@ -19,8 +19,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The CPU Winograd paths (native/cpu/conv_winograd.*): F(2x2, 3x3) for 3x3 stride-1 convolutions
- * (forward, data and weight gradients) and F(3x3, 2x2) for 2x2 stride-1 ones and the stride phases of
- * 4x4 stride-2 data gradients. Forced on wherever they fit, every conv golden still holds with each
+ * (forward, data and weight gradients) and F(3x3, 2x2) for 2x2 stride-1 ones, the stride phases of
+ * 4x4 stride-2 data gradients (sharing their tiles) and the input phases of 4x4 stride-2 forwards. Forced on wherever they fit, every conv golden still holds with each
  * instruction set's kernels, exactly the passes that should take a path take it, and on shapes too
  * large for goldens they agree with the direct GEMM paths to float32 rounding.
  */
@@ -89,7 +89,8 @@ class CpuWinogradTest {
     long wd = transposed ? y[3] : x[3];
     int[] pad = transposed ? ConvGoldenCases.ints(c, "padding")
         : c.get("same").asBoolean() ? new int[] {0, 0} : ConvGoldenCases.ints(c, "pads");
-    boolean forward = s[0] == 1 && s[1] == 1 && kh == kw && (kh == 2 || kh == 3);
+    boolean forward = s[0] == 1 && s[1] == 1 && kh == kw && (kh == 2 || kh == 3)
+        || strided2x2Phases(h, wd, pad, kh, kw, s, d);
     boolean weight = s[0] == 1 && s[1] == 1 && kh == 3 && kw == 3;
     boolean data = true;
     for (long ry = 0; ry < Math.min(s[0], h); ry++) {
@@ -100,6 +101,29 @@ class CpuWinogradTest {
       }
     }
     return (forward ? 1 : 0) + (data ? 1 : 0) + (weight ? 1 : 0);
+  }
+
+  /**
+   * The strided forward's Winograd path (conv2d.cpp winograd_forward_strided): a kernel of 2 x stride
+   * on both axes, stride above 1, undilated, and every input phase a tap class reads holds points.
+   */
+  private static boolean strided2x2Phases(long h, long w, int[] pad, long kh, long kw, int[] s, int[] d) {
+    if (s[0] == 1 && s[1] == 1 || kh != 2L * s[0] || kw != 2L * s[1] || d[0] != 1 || d[1] != 1) {
+      return false;
+    }
+    for (int k0 = 0; k0 < s[0]; k0++) {
+      long r = Math.floorMod(k0 - pad[0], s[0]);
+      if (r >= h) {
+        return false;
+      }
+    }
+    for (int k0 = 0; k0 < s[1]; k0++) {
+      long r = Math.floorMod(k0 - pad[1], s[1]);
+      if (r >= w) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** Kernel taps reaching input points r + stride*t (kernels/include/detseg/conv_math.cuh ds_conv_phase_taps). */
