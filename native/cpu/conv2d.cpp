@@ -111,38 +111,64 @@ bool winograd_forward(const Conv2dGeom& g, const float* x, const float* weight, 
   return true;
 }
 
-// Forward by Winograd when every stride phase of the kernel has 2x2 taps (kernel = 2 x stride, e.g.
-// 4x4 stride 2: a transposed convolution's data gradient), undilated: tap class (ky0, kx0) (taps
-// ky0 + j*sh, kx0 + i*sw) reads input rows sh*(oy + j) + ky0 - ph, i.e. input phase r = (ky0 - ph) mod sh
-// at phase row oy + j + q, q = floor((ky0 - ph) / sh): a 2x2 correlation of that phase padded by -q.
-// All classes go to one F(3x3, 2x2) run (winograd_conv_in_phases) summing them.
-bool winograd_forward_strided(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
+// A strided convolution whose kernel has 2x2 taps per stride phase (kernel = 2 x stride, e.g. 4x4
+// stride 2: a transposed convolution's input gradient), undilated, as Winograd input phases: tap class
+// (ky0, kx0) (taps ky0 + j*sh, kx0 + i*sw) reads input rows sh*(oy + j) + ky0 - ph, i.e. input phase
+// r = (ky0 - ph) mod sh at phase row oy + j + q, q = floor((ky0 - ph) / sh): a 2x2 correlation of that
+// phase padded by -q. Empty when the shape is not one (or an input phase has no points).
+struct StridedPhases {
+  std::vector<conv::WinoConv> cs;
+  std::vector<conv::WinoSource> srcs;
+  std::vector<int64_t> t0;  // the class's first tap, ky0 * kw + kx0
+};
+
+StridedPhases strided_phases(const Conv2dGeom& g) {
+  StridedPhases p;
   const int64_t sh = g.stride_h, sw = g.stride_w;
   if ((sh == 1 && sw == 1) || g.kh != 2 * sh || g.kw != 2 * sw || g.dil_h != 1 || g.dil_w != 1 || is_depthwise(g) ||
       conv::winograd_mode() == 0)
-    return false;
-  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+    return p;
   auto floor_div = [](int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
-  std::vector<conv::WinoConv> cs;
-  std::vector<conv::WinoSource> srcs;
-  std::vector<conv::WinoWeights> wts;
   for (int64_t ky0 = 0; ky0 < sh; ++ky0) {
     for (int64_t kx0 = 0; kx0 < sw; ++kx0) {
       const int64_t qy = floor_div(ky0 - g.pad_h, sh), ry = ky0 - g.pad_h - sh * qy;
       const int64_t qx = floor_div(kx0 - g.pad_w, sw), rx = kx0 - g.pad_w - sw * qx;
       const int64_t hr = ds_conv_phase_len(g.h, ry, sh), wr = ds_conv_phase_len(g.w, rx, sw);
-      if (hr < 1 || wr < 1) return false;  // an input phase with no points (tiny inputs): the direct path
+      if (hr < 1 || wr < 1) return StridedPhases{};  // an input phase with no points: the direct paths
       conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_in, hr, wr, g.c_out, g.h_out, g.w_out, -qy, -qx, 1, 1);
       c.m = 3;
-      cs.push_back(c);
-      srcs.push_back(conv::WinoSource{ry * g.w + rx, sh * g.w, sw, g.h * g.w});
-      wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, ky0 * g.kw + kx0, sh * g.kw, sw});
+      p.cs.push_back(c);
+      p.srcs.push_back(conv::WinoSource{ry * g.w + rx, sh * g.w, sw, g.h * g.w});
+      p.t0.push_back(ky0 * g.kw + kx0);
     }
   }
-  const int np = (int)cs.size();
-  if (!conv::winograd_in_phases_fit(cs.data(), srcs.data(), np)) return false;
-  if (conv::winograd_mode() != 2 && !conv::winograd_in_phases_pay(cs.data(), np)) return false;
-  conv::winograd_conv_in_phases(cs.data(), srcs.data(), wts.data(), np, x, bias, y);
+  if (!conv::winograd_in_phases_fit(p.cs.data(), p.srcs.data(), (int)p.cs.size())) return StridedPhases{};
+  return p;
+}
+
+// The forward of such a convolution: all tap classes in one F(3x3, 2x2) run (winograd_conv_in_phases).
+bool winograd_forward_strided(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
+  const StridedPhases p = strided_phases(g);
+  const int np = (int)p.cs.size();
+  if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_in_phases_pay(p.cs.data(), np))) return false;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  std::vector<conv::WinoWeights> wts;
+  for (int64_t t0 : p.t0) wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  conv::winograd_conv_in_phases(p.cs.data(), p.srcs.data(), wts.data(), np, x, bias, y);
+  g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
+  return true;
+}
+
+// Its weight gradient (winograd_weight_grad_in_phases), every tap written.
+bool winograd_weight_grad_strided(const Conv2dGeom& g, const float* x, const float* dy, float* dweight) {
+  const StridedPhases p = strided_phases(g);
+  const int np = (int)p.cs.size();
+  if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_weight_grad_in_phases_pay(p.cs.data(), np)))
+    return false;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  std::vector<conv::WinoGradTaps> taps;
+  for (int64_t t0 : p.t0) taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  conv::winograd_weight_grad_in_phases(p.cs.data(), p.srcs.data(), taps.data(), np, x, dy);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -831,6 +857,7 @@ void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float
     }
     return;
   }
+  if (winograd_weight_grad_strided(g, x, dy, dweight)) return;
   if (g.kh == 3 && g.kw == 3 && g.stride_h == 1 && g.stride_w == 1) {
     const conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_in, g.h, g.w, g.c_out, g.h_out, g.w_out, g.pad_h,
                                               g.pad_w, g.dil_h, g.dil_w);

@@ -136,8 +136,8 @@ struct IsaTable {
   // the rows of several phases interleave), y's rows plane floats apart.
   void (*wino_output)(const WinoBlock& b, const float* m, int64_t m_xi_stride, int64_t m_row_stride, int64_t rows,
                       const float* bias, float* y, int64_t plane);
-  // wino_output_grad (m = 2 only): the adjoint of the output transform, (A dY A^T)[xi] of tile
-  // q*NR + lane from the tile's 2x2 output points of channel c < channels (plane floats apart in dy,
+  // wino_output_grad: the adjoint of the output transform, (A dY A^T)[xi] of tile
+  // q*NR + lane from the tile's m x m output points of channel c < channels (plane floats apart in dy,
   // points the tile does not write read as 0), to dm[xi * xi_stride + c * cs + q * NR + lane].
   void (*wino_output_grad)(const WinoBlock& b, const float* dy, int64_t plane, int64_t channels, int64_t xi_stride,
                            int64_t cs, float* dm);

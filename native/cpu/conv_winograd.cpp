@@ -567,8 +567,12 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
             srcs[terms] = u + (gr * 4 + ta * 2 + tb) * u_xi + p * K * MR;
             coef[terms++] = cf;
           }
-        isa.combine(srcs, coef, terms, K * MR, abuf);
-        a = abuf;
+        if (terms == 1 && coef[0] == 1.0f) {
+          a = srcs[0];  // U[0] and U[15] are taps as they are
+        } else {
+          isa.combine(srcs, coef, terms, K * MR, abuf);
+          a = abuf;
+        }
       } else {
         a = u + (gr * 16 + xi) * u_xi + p * K * MR;
       }
@@ -802,16 +806,68 @@ void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const W
   run_conv(c, isa, wts, 1, phases, plans.data(), x, bias, &y);
 }
 
-void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, float* dweight) {
-  const IsaTable& isa = conv_isa();
+namespace {
+// dU[group][xi][output][input] = sum over images and tiles of dM[xi] V[xi]^T, the input transforms of
+// plans[k] filling inputs k*cig .. (k+1)*cig - 1 (in_phases > 1: winograd_weight_grad_in_phases), dM
+// through plans[0]'s result placement. Returns dU (calling thread's buffer).
+//
+// (Tried: computing dU in pieces of 70 outputs x 128 inputs for all 16 xi into a thread's L2-sized
+// tile and finishing each at once, with dM and V^T packed once for all pieces, to spare writing dU
+// out and reading it back (8 MiB at 256 x 512): 10-20 % slower, every piece reading its panels from
+// L3 where the whole-xi GEMMs keep theirs in L2.)
+float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int in_phases,
+                            const float* x, const float* g) {
+  const TilePlan& plan = plans[0];
   const int64_t NR = isa.nr;
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * in_phases;
   // Tiles in blocks of kPanels panels, K of the 16 GEMMs per block: at least 256, more while V and dM
   // stay within ~4 MiB (64 channels a side: 512 tiles).
   const int64_t kPanels = std::max<int64_t>(
-      8, std::min<int64_t>(64, (int64_t(1) << 20) / (16 * (cig + cog) * NR)));
+      8, std::min<int64_t>(64, (int64_t(1) << 20) / (16 * (K + cog) * NR)));
   const int64_t TB = kPanels * NR;
+  float* v = tl_grad_v.get((size_t)(16 * K * TB));
+  float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
+  const int64_t blocks = (plan.panels + kPanels - 1) / kPanels;
+  float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * K));
+  // One team for everything: per block the threads split the channels of the two transforms, then the
+  // 16 GEMMs (each on one thread, its dU[xi] summed over blocks in order: no thread-count dependence).
+#pragma omp parallel
+  {
+    const int part = omp_get_thread_num(), parts = omp_get_num_threads();
+    for (int64_t gr = 0; gr < c.groups; ++gr) {
+      for (int64_t img = 0; img < c.n; ++img) {
+        for (int64_t blk = 0; blk < blocks; ++blk) {
+          const int64_t t0 = blk * TB, panels = std::min<int64_t>(kPanels, plan.panels - blk * kPanels);
+          const WinoBlock b = block_at(plan, isa, c.m, t0, panels);
+          const int64_t kt = b.panels * NR;
+          const int64_t i0 = cig * part / parts, i1 = cig * (part + 1) / parts;
+          const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
+          for (int k = 0; k < in_phases; ++k) {
+            const WinoBlock bk = in_phases == 1 ? b : block_at(plans[k], isa, c.m, t0, panels);
+            isa.wino_input(bk, x + (img * c.c_in + gr * cig + i0) * plan.src_plane, plan.src_plane, i1 - i0, K * TB,
+                           NR, TB, v + (k * cig + i0) * TB);
+          }
+          isa.wino_output_grad(b, g + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
+                               cog * TB, TB, dm + o0 * TB);
+#pragma omp barrier
+          const bool first = img == 0 && blk == 0;
+          for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
+            const DensePackA a(dm + xi * cog * TB, TB, false);
+            const DensePackB bb(v + xi * K * TB, TB, true);
+            gemm(cog, K, kt, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
+          }
+#pragma omp barrier  // v and dm are rewritten by the next block
+        }
+      }
+    }
+  }
+  return du;
+}
+}  // namespace
 
+void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, float* dweight) {
+  const IsaTable& isa = conv_isa();
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
   TilePlan plan;
   const float* x = src;
   const float* g = dy;
@@ -822,41 +878,9 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
     x = r.src;
     g = r.dst;
   } else {
-    plan = general_plan(c, NR, isa.lanes);
+    plan = general_plan(c, isa.nr, isa.lanes);
   }
-  float* v = tl_grad_v.get((size_t)(16 * cig * TB));
-  float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
-  float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * cig));
-  const int64_t blocks = (plan.panels + kPanels - 1) / kPanels;
-  // One team for everything: per block the threads split the channels of the two transforms, then the
-  // 16 GEMMs (each on one thread, its dU[xi] summed over blocks in order: no thread-count dependence).
-#pragma omp parallel
-  {
-    const int part = omp_get_thread_num(), parts = omp_get_num_threads();
-    for (int64_t gr = 0; gr < c.groups; ++gr) {
-      for (int64_t img = 0; img < c.n; ++img) {
-        for (int64_t blk = 0; blk < blocks; ++blk) {
-          const int64_t t0 = blk * TB;
-          const WinoBlock b = block_at(plan, isa, c.m, t0, std::min<int64_t>(kPanels, plan.panels - blk * kPanels));
-          const int64_t K = b.panels * NR;
-          const int64_t i0 = cig * part / parts, i1 = cig * (part + 1) / parts;
-          const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
-          isa.wino_input(b, x + (img * c.c_in + gr * cig + i0) * plan.src_plane, plan.src_plane, i1 - i0, cig * TB, NR,
-                         TB, v + i0 * TB);
-          isa.wino_output_grad(b, g + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
-                               cog * TB, TB, dm + o0 * TB);
-#pragma omp barrier
-          const bool first = img == 0 && blk == 0;
-          for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
-            const DensePackA a(dm + xi * cog * TB, TB, false);
-            const DensePackB bb(v + xi * cig * TB, TB, true);
-            gemm(cog, cig, K, a, bb, du + (gr * 16 + xi) * cog * cig, cig, !first, 1);
-          }
-#pragma omp barrier  // v and dm are rewritten by the next block
-        }
-      }
-    }
-  }
+  const float* du = weight_grad_products(c, isa, &plan, 1, x, g);
   // dW = G^T dU G, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]
   const int64_t pairs = c.c_out * cig;
 #pragma omp parallel for schedule(static)
@@ -876,6 +900,61 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
       w[ky * 3 + 0] = t0 + 0.5f * (t1 + t2);
       w[ky * 3 + 1] = 0.5f * (t1 - t2);
       w[ky * 3 + 2] = 0.5f * (t1 + t2) + t3;
+    }
+  }
+}
+
+bool winograd_weight_grad_in_phases_pay(const WinoConv* cs, int phases) {
+  // Measured against the direct path, 4x4 stride 2 on 2 threads (c_in -> c_out, result size): 128 ->
+  // 256 at 32x32 (the k4 s2 p1 transposed convolution's, in its benchmark's backward: 5.7 against
+  // 6.8 ms, alternating runs), 128 -> 128 at 64x64 1.36x, 256 -> 256 at 32x32 1.13x, 64 -> 128 at 32x32
+  // 1.08x; 64 -> 64 at 64x64 0.95x (its dU, c_out x 4 c_in, is small next to the transforms).
+  const WinoConv& c = cs[0];
+  return winograd_in_phases_pay(cs, phases) && c.c_out / c.groups >= 96;
+}
+
+void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoGradTaps* taps, int phases,
+                                    const float* x, const float* dy) {
+  const IsaTable& isa = conv_isa();
+  const WinoConv& c = cs[0];
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * phases;
+  const std::vector<int64_t> oys = tile_bases(c.h_out, 1, c.m), oxs = tile_bases(c.w_out, 1, c.m);
+  std::vector<TilePlan> plans;
+  for (int k = 0; k < phases; ++k) plans.push_back(plan_at(cs[k], srcs[k], oys, oxs, isa.nr, isa.lanes));
+  const float* du = weight_grad_products(c, isa, plans.data(), phases, x, dy);
+  // phase k's 2x2 taps = G^T dU G, F(3x3, 2x2)'s G^T = [1 1/2 1/2 0; 0 1/2 -1/2 -1]. dU[xi] are 16
+  // matrices of c_out x K (at 256 x 512: 512 KiB apart, one L1 and L2 set for all 16): 16 inputs at a
+  // time, each xi's line used whole at once (one input per step missed on nearly every load and made
+  // this a third of the weight gradient).
+  constexpr int64_t kLanes = 16;
+  const int64_t chunks = (K + kLanes - 1) / kLanes, items = c.c_out * chunks;
+#pragma omp parallel for schedule(static)
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t go = item / chunks, v0 = (item % chunks) * kLanes, n = std::min(kLanes, K - v0);
+    const int64_t gr = go / cog, o = go % cog;
+    float uu[16][kLanes], w4[4][kLanes];
+    for (int xi = 0; xi < 16; ++xi) {
+      const float* src = du + ((gr * 16 + xi) * cog + o) * K + v0;
+      for (int64_t l = 0; l < kLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
+    }
+    for (int64_t l = 0; l < kLanes; ++l) {
+      float t[2][4];
+      for (int s2 = 0; s2 < 4; ++s2) {
+        const float u0 = uu[0 * 4 + s2][l], u1 = uu[1 * 4 + s2][l], u2 = uu[2 * 4 + s2][l], u3 = uu[3 * 4 + s2][l];
+        t[0][s2] = u0 + 0.5f * (u1 + u2);
+        t[1][s2] = 0.5f * (u1 - u2) - u3;
+      }
+      for (int ta = 0; ta < 2; ++ta) {
+        w4[ta * 2 + 0][l] = t[ta][0] + 0.5f * (t[ta][1] + t[ta][2]);
+        w4[ta * 2 + 1][l] = 0.5f * (t[ta][1] - t[ta][2]) - t[ta][3];
+      }
+    }
+    for (int64_t l = 0; l < n; ++l) {
+      const int64_t vi = v0 + l, k = vi / cig, i = vi % cig;
+      const WinoGradTaps& tp = taps[k];
+      float* w = tp.base + gr * tp.sg + o * tp.so + i * tp.si + tp.t0;
+      for (int ta = 0; ta < 2; ++ta)
+        for (int tb = 0; tb < 2; ++tb) w[ta * tp.sky + tb * tp.skx] = w4[ta * 2 + tb][l];
     }
   }
 }

@@ -100,6 +100,21 @@ bool winograd_in_phases_pay(const WinoConv* cs, int phases);
 void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoWeights* wts, int phases,
                              const float* x, const float* bias, float* y);
 
+// Where the weight gradient of input phase k goes: tap (ta, tb) of (group gr, output o, input i) at
+// base[gr*sg + o*so + i*si + t0 + ta*sky + tb*skx] (WinoWeights' mapping, written).
+struct WinoGradTaps {
+  float* base;
+  int64_t sg, so, si, t0, sky, skx;
+};
+
+// The weight gradient of winograd_conv_in_phases (F(3x3, 2x2) only): per block of result tiles the
+// input transforms of every phase and the adjoint output transform of dy feed 16 GEMMs
+// dU[xi] += dM[xi] V[xi]^T (dU: c_out x phases*c_in), then each phase's 2x2 taps = G^T dU G, written
+// through taps[k].
+bool winograd_weight_grad_in_phases_pay(const WinoConv* cs, int phases);
+void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoGradTaps* taps, int phases,
+                                    const float* x, const float* dy);
+
 // The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
 // [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
 // transform V and the output gradient's adjoint transform dM = A dY A^T feed 16 GEMMs

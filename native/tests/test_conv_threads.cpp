@@ -371,12 +371,13 @@ double forward_error(const Conv2dGeom& g, bool with_bias) {
 }
 }  // namespace
 
-// The forward of a strided convolution whose kernel has 2x2 taps per stride phase (4x4 stride 2, 6x6
-// stride 3, 4x2 stride (2, 1)) by one Winograd run over its input phases (winograd_conv_in_phases):
+// The forward and weight gradient of a strided convolution whose kernel has 2x2 taps per stride phase
+// (4x4 stride 2, 6x6 stride 3, 4x2 stride (2, 1)) by one Winograd run over its input phases
+// (winograd_conv_in_phases, winograd_weight_grad_in_phases):
 // pads 0-3 (phases reading from a row before or after the one under their result), odd sizes and
 // phases of unequal length, rows wide enough for whole lane groups, groups with two images, a 1x1
 // result — with and without a bias, at every instruction set, and the same bits on 1 and 2 threads.
-TEST(conv_winograd_strided_forward_matches_a_direct_sum_at_every_isa) {
+TEST(conv_winograd_strided_forward_and_weight_gradient_match_a_direct_sum_at_every_isa) {
   // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
   const Conv2dGeom shapes[] = {
       {1, 24, 64, 100, 40, 32, 50, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // k4 s2 p1, wide rows
@@ -396,13 +397,14 @@ TEST(conv_winograd_strided_forward_matches_a_direct_sum_at_every_isa) {
     ++levels;
     for (const Conv2dGeom& g : shapes) {
       const int64_t runs0 = detseg::cpu::conv_winograd_runs();
-      const double e0 = forward_error(g, false), e1 = forward_error(g, true);
-      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)2);
-      if (!(e0 < 2e-5 && e1 < 2e-5))  // which shape, at which level
-        std::fprintf(stderr, "isa level %d, %lldx%lld kernel, x %lldx%lld: error %g / %g with a bias\n", level,
-                     (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1);
+      const double e0 = forward_error(g, false), e1 = forward_error(g, true), ew = weight_grad_error(g);
+      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)3);
+      if (!(e0 < 2e-5 && e1 < 2e-5 && ew < 2e-5))  // which shape, at which level
+        std::fprintf(stderr, "isa level %d, %lldx%lld kernel, x %lldx%lld: error %g / %g with a bias / %g weight\n",
+                     level, (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1, ew);
       CHECK(e0 < 2e-5);
       CHECK(e1 < 2e-5);
+      CHECK(ew < 2e-5);
     }
   }
   detseg::cpu::conv_force_isa(-1);

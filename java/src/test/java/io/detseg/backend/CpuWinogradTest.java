@@ -20,7 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The CPU Winograd paths (native/cpu/conv_winograd.*): F(2x2, 3x3) for 3x3 stride-1 convolutions
  * (forward, data and weight gradients) and F(3x3, 2x2) for 2x2 stride-1 ones, the stride phases of
- * 4x4 stride-2 data gradients (sharing their tiles) and the input phases of 4x4 stride-2 forwards. Forced on wherever they fit, every conv golden still holds with each
+ * 4x4 stride-2 data gradients (sharing their tiles) and the input phases of 4x4 stride-2 forwards and
+ * weight gradients. Forced on wherever they fit, every conv golden still holds with each
  * instruction set's kernels, exactly the passes that should take a path take it, and on shapes too
  * large for goldens they agree with the direct GEMM paths to float32 rounding.
  */
@@ -60,7 +61,8 @@ class CpuWinogradTest {
    * In the convolution's own terms (a transposed convolution's forward is the convolution's data
    * gradient and its input gradient the convolution's forward): the forward takes the path for 3x3 or
    * 2x2 kernels at stride 1, the data gradient when every stride phase has 3x3 or 2x2 taps, the weight
-   * gradient for 3x3 kernels at stride 1; never depthwise.
+   * gradient for 3x3 kernels at stride 1; the forward and the weight gradient also for kernels of 2 x
+   * stride (2x2 taps per stride phase); never depthwise.
    */
   private static long expectedRuns(JsonNode c) {
     String name = c.get("name").asText();
@@ -91,7 +93,7 @@ class CpuWinogradTest {
         : c.get("same").asBoolean() ? new int[] {0, 0} : ConvGoldenCases.ints(c, "pads");
     boolean forward = s[0] == 1 && s[1] == 1 && kh == kw && (kh == 2 || kh == 3)
         || strided2x2Phases(h, wd, pad, kh, kw, s, d);
-    boolean weight = s[0] == 1 && s[1] == 1 && kh == 3 && kw == 3;
+    boolean weight = s[0] == 1 && s[1] == 1 && kh == 3 && kw == 3 || strided2x2Phases(h, wd, pad, kh, kw, s, d);
     boolean data = true;
     for (long ry = 0; ry < Math.min(s[0], h); ry++) {
       for (long rx = 0; rx < Math.min(s[1], wd); rx++) {
@@ -104,7 +106,7 @@ class CpuWinogradTest {
   }
 
   /**
-   * The strided forward's Winograd path (conv2d.cpp winograd_forward_strided): a kernel of 2 x stride
+   * The strided forward's and weight gradient's Winograd paths (conv2d.cpp strided_phases): a kernel of 2 x stride
    * on both axes, stride above 1, undilated, and every input phase a tap class reads holds points.
    */
   private static boolean strided2x2Phases(long h, long w, int[] pad, long kh, long kw, int[] s, int[] d) {
