@@ -7,6 +7,8 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <functional>
+#include <iterator>
 #include <random>
 #include <vector>
 
@@ -224,6 +226,13 @@ TEST(conv_weight_gradient_matches_a_direct_sum_at_every_isa) {
 }
 
 namespace {
+std::vector<float> normal(std::mt19937& rng, int64_t n) {
+  std::normal_distribution<float> nd;
+  std::vector<float> v((size_t)n);
+  for (float& e : v) e = nd(rng);
+  return v;
+}
+
 // dX (plus a per-input-channel bias when asked) against a double-precision direct sum, relative to
 // sum |w| |dy| + |bias| of each element. dX starts as a sentinel, so a point left unwritten fails.
 double data_grad_error(const Conv2dGeom& g, bool with_bias) {
@@ -294,6 +303,36 @@ TEST(conv_data_gradient_matches_a_direct_sum_at_every_isa) {
   CHECK(levels > 0);
 }
 
+namespace {
+// With Winograd forced, at every instruction set this CPU has: errors(g) (each under 2e-5) for every
+// shape, which must take the Winograd path `runs` times; then the same bits on 1 and 2 threads.
+void check_winograd_at_every_isa(const Conv2dGeom* shapes, size_t count, int64_t runs, const char* what,
+                                 const std::function<std::vector<double>(const Conv2dGeom&)>& errors) {
+  const int old = detseg::cpu::conv_set_winograd(2);
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;
+    ++levels;
+    for (size_t i = 0; i < count; ++i) {
+      const Conv2dGeom& g = shapes[i];
+      const int64_t runs0 = detseg::cpu::conv_winograd_runs();
+      const std::vector<double> e = errors(g);
+      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, runs);
+      for (double v : e) {
+        if (!(v < 2e-5))  // which shape, at which level
+          std::fprintf(stderr, "isa level %d, %lldx%lld kernel, input %lldx%lld: %s error %g\n", level,
+                       (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, what, v);
+        CHECK(v < 2e-5);
+      }
+    }
+  }
+  detseg::cpu::conv_force_isa(-1);
+  for (size_t i = 0; i < count; ++i) check_threads(shapes[i], 2);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
+}  // namespace
+
 // The data gradient's stride phases by one shared-tile Winograd run (winograd_conv_phases): 4x4 stride
 // 2 with pads 0-3 (phases whose tiles start a row or column before their results), odd sizes, rows
 // wide enough for regular lane groups and rows cut short, groups with two images, a 1-wide map, and
@@ -313,26 +352,10 @@ TEST(conv_winograd_shared_phases_match_a_direct_sum_at_every_isa) {
                                                                // row's first tile alone (its column -1 off)
       {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine 2x2 phases
   };
-  const int old = detseg::cpu::conv_set_winograd(2);
-  int levels = 0;
-  for (int level = 0; level <= 2; ++level) {
-    if (!detseg::cpu::conv_force_isa(level)) continue;
-    ++levels;
-    for (const Conv2dGeom& g : shapes) {
-      const int64_t runs0 = detseg::cpu::conv_winograd_runs();
-      const double e0 = data_grad_error(g, false), e1 = data_grad_error(g, true);
-      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)2);
-      if (!(e0 < 2e-5 && e1 < 2e-5))  // which shape, at which level
-        std::fprintf(stderr, "isa level %d, %lldx%lld kernel, dx %lldx%lld: error %g / %g with a bias\n", level,
-                     (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1);
-      CHECK(e0 < 2e-5);
-      CHECK(e1 < 2e-5);
-    }
-  }
-  detseg::cpu::conv_force_isa(-1);
-  for (const Conv2dGeom& g : shapes) check_threads(g, 2);
-  detseg::cpu::conv_set_winograd(old);
-  CHECK(levels > 0);
+  check_winograd_at_every_isa(shapes, std::size(shapes), 2, "data gradient (without / with a bias)",
+                              [](const Conv2dGeom& g) {
+                                return std::vector<double>{data_grad_error(g, false), data_grad_error(g, true)};
+                              });
 }
 
 namespace {
@@ -340,12 +363,9 @@ namespace {
 // each element. Y starts as a sentinel, so a point left unwritten fails.
 double forward_error(const Conv2dGeom& g, bool with_bias) {
   std::mt19937 rng(31);
-  std::normal_distribution<float> nd;
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
-  std::vector<float> x((size_t)(g.n * g.c_in * g.h * g.w)), w((size_t)(g.c_out * cig * g.kh * g.kw));
-  std::vector<float> bias((size_t)g.c_out);
-  for (auto* v : {&x, &w, &bias})
-    for (float& e : *v) e = nd(rng);
+  const std::vector<float> x = normal(rng, g.n * g.c_in * g.h * g.w), w = normal(rng, g.c_out * cig * g.kh * g.kw);
+  const std::vector<float> bias = normal(rng, g.c_out);
   std::vector<float> y((size_t)(g.n * g.c_out * g.h_out * g.w_out), -7777.0f);
   detseg::cpu::conv2d_forward_f32(g, x.data(), w.data(), with_bias ? bias.data() : nullptr, y.data());
   double worst = 0.0;
@@ -390,25 +410,9 @@ TEST(conv_winograd_strided_forward_and_weight_gradient_match_a_direct_sum_at_eve
       {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine phases
       {1, 12, 16, 15, 16, 8, 14, 4, 2, 2, 1, 1, 0, 1, 1, 1},   // 4x2 stride (2, 1): two phases
   };
-  const int old = detseg::cpu::conv_set_winograd(2);
-  int levels = 0;
-  for (int level = 0; level <= 2; ++level) {
-    if (!detseg::cpu::conv_force_isa(level)) continue;
-    ++levels;
-    for (const Conv2dGeom& g : shapes) {
-      const int64_t runs0 = detseg::cpu::conv_winograd_runs();
-      const double e0 = forward_error(g, false), e1 = forward_error(g, true), ew = weight_grad_error(g);
-      CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)3);
-      if (!(e0 < 2e-5 && e1 < 2e-5 && ew < 2e-5))  // which shape, at which level
-        std::fprintf(stderr, "isa level %d, %lldx%lld kernel, x %lldx%lld: error %g / %g with a bias / %g weight\n",
-                     level, (long long)g.kh, (long long)g.kw, (long long)g.h, (long long)g.w, e0, e1, ew);
-      CHECK(e0 < 2e-5);
-      CHECK(e1 < 2e-5);
-      CHECK(ew < 2e-5);
-    }
-  }
-  detseg::cpu::conv_force_isa(-1);
-  for (const Conv2dGeom& g : shapes) check_threads(g, 2);
-  detseg::cpu::conv_set_winograd(old);
-  CHECK(levels > 0);
+  check_winograd_at_every_isa(shapes, std::size(shapes), 3, "forward (without / with a bias) / weight gradient",
+                              [](const Conv2dGeom& g) {
+                                return std::vector<double>{forward_error(g, false), forward_error(g, true),
+                                                           weight_grad_error(g)};
+                              });
 }
