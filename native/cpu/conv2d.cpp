@@ -153,7 +153,8 @@ bool winograd_forward_strided(const Conv2dGeom& g, const float* x, const float* 
   if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_in_phases_pay(p.cs.data(), np))) return false;
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
   std::vector<conv::WinoWeights> wts;
-  for (int64_t t0 : p.t0) wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  for (int64_t t0 : p.t0)
+    wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
   conv::winograd_conv_in_phases(p.cs.data(), p.srcs.data(), wts.data(), np, x, bias, y);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -167,7 +168,8 @@ bool winograd_weight_grad_strided(const Conv2dGeom& g, const float* x, const flo
     return false;
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
   std::vector<conv::WinoGradTaps> taps;
-  for (int64_t t0 : p.t0) taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  for (int64_t t0 : p.t0)
+    taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
   conv::winograd_weight_grad_in_phases(p.cs.data(), p.srcs.data(), taps.data(), np, x, dy);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
@@ -354,9 +356,10 @@ bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* w
   const int mode = conv::winograd_mode();
   const int np = (int)phases.size();
   const bool shared = phased && conv::winograd_phases_fit(cs.data(), np);
-  const bool pays = shared ? conv::winograd_phases_pay(cs.data(), np)
-                           : !(phased && cs[0].m == 3) &&
-                                 std::all_of(cs.begin(), cs.end(), [](const conv::WinoConv& c) { return conv::winograd_pays(c); });
+  const bool pays =
+      shared ? conv::winograd_phases_pay(cs.data(), np)
+             : !(phased && cs[0].m == 3) &&
+                   std::all_of(cs.begin(), cs.end(), [](const conv::WinoConv& c) { return conv::winograd_pays(c); });
   if (mode != 2 && !pays) return false;
   float* blocks = phased ? tl_wino_phases.get((size_t)scratch) : nullptr;
   if (shared) {
@@ -364,7 +367,8 @@ bool winograd_data_gradient(const Conv2dGeom& g, const float* dy, const float* w
     for (const PhaseConv& p : phases) dsts.push_back(blocks + p.offset);
     conv::winograd_conv_phases(cs.data(), wts.data(), np, dy, bias, dsts.data());
   } else {
-    for (size_t k = 0; k < phases.size(); ++k) conv::winograd_conv(cs[k], dy, wts[k], bias, phased ? blocks + phases[k].offset : dx);
+    for (size_t k = 0; k < phases.size(); ++k)
+      conv::winograd_conv(cs[k], dy, wts[k], bias, phased ? blocks + phases[k].offset : dx);
   }
   if (phased) {
     const int64_t rows = g.n * g.c_in * g.h;

@@ -386,7 +386,8 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
   const int64_t upanels = (cog + mr - 1) / mr;
   const int64_t panel_floats = K * mr, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels;
-  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * K * wts[0].k2 / 16384));
+  const int nt =
+      (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * K * wts[0].k2 / 16384));
 #pragma omp parallel num_threads(nt)
   {
     // taps[kWChunk][R*R][lanes], t[R][4][lanes], out[16][lanes]
@@ -437,7 +438,8 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
         for (int64_t ii = 0; ii < n; ++ii) {
           const float* tp = taps + ii * R * R * kWLanes;
           if constexpr (NOUT == R * R) {
-            for (int t = 0; t < NOUT; ++t) std::memcpy(stage + (t * kWChunk + ii) * MR, tp + t * kWLanes, sizeof(float) * MR);
+            for (int t = 0; t < NOUT; ++t)
+              std::memcpy(stage + (t * kWChunk + ii) * MR, tp + t * kWLanes, sizeof(float) * MR);
           } else {
             for (int kx = 0; kx < R; ++kx) {
               const float* g[R];
@@ -453,7 +455,8 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
               for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
               g_columns<R>(g, t);
             }
-            for (int xi = 0; xi < 16; ++xi) std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
+            for (int xi = 0; xi < 16; ++xi)
+              std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
           }
         }
         // U's 16 rows of the panel take the chunk as whole runs of n*MR floats: written input by input
@@ -735,12 +738,14 @@ bool winograd_phases_fit(const WinoConv* cs, int phases) {
   const SharedGrid s = shared_grid(cs, phases);
   const int64_t lim = std::numeric_limits<int32_t>::max() / 2;
   const int64_t ylo = s.iy0, yhi = s.iy0 + a.m * s.ny + 3, xlo = s.ix0, xhi = s.ix0 + a.m * s.nx + 3;
-  if (std::max(std::abs(ylo), std::abs(yhi)) >= lim / std::max<int64_t>(a.w, 1) - std::max(std::abs(xlo), std::abs(xhi)))
-    return false;
+  const int64_t ymax = std::max(std::abs(ylo), std::abs(yhi)), xmax = std::max(std::abs(xlo), std::abs(xhi));
+  if (ymax >= lim / std::max<int64_t>(a.w, 1) - xmax) return false;
   for (int k = 0; k < phases; ++k) {
     const WinoConv& c = cs[k];
-    const int64_t rows = std::max(std::abs(c.out_y0 + c.out_sy * (ylo + c.pad_h)), std::abs(c.out_y0 + c.out_sy * (yhi + c.pad_h)));
-    const int64_t cols = std::max(std::abs(c.out_x0 + c.out_sx * (xlo + c.pad_w)), std::abs(c.out_x0 + c.out_sx * (xhi + c.pad_w)));
+    const int64_t rows = std::max(std::abs(c.out_y0 + c.out_sy * (ylo + c.pad_h)),
+                                  std::abs(c.out_y0 + c.out_sy * (yhi + c.pad_h)));
+    const int64_t cols = std::max(std::abs(c.out_x0 + c.out_sx * (xlo + c.pad_w)),
+                                  std::abs(c.out_x0 + c.out_sx * (xhi + c.pad_w)));
     if (rows >= lim / std::max<int64_t>(c.out_pitch, 1) - cols) return false;
   }
   return true;
@@ -781,9 +786,9 @@ bool winograd_in_phases_fit(const WinoConv* cs, const WinoSource* srcs, int phas
     // and columns (at most h_out + |pad| + 3 * dil of either sign)
     const int64_t rows = c.h_out + std::abs(c.pad_h) + 3 * c.dil_h, cols = c.w_out + std::abs(c.pad_w) + 3 * c.dil_w;
     const WinoSource& s = srcs[k];
-    if (s.pitch < 0 || s.step < 1 || std::abs(s.off) >= lim || rows >= (lim - std::abs(s.off)) / std::max<int64_t>(s.pitch, 1) ||
-        cols * s.step >= lim - std::abs(s.off) - rows * s.pitch)
-      return false;
+    if (s.pitch < 0 || s.step < 1 || std::abs(s.off) >= lim) return false;
+    const int64_t room = lim - std::abs(s.off);
+    if (rows >= room / std::max<int64_t>(s.pitch, 1) || cols * s.step >= room - rows * s.pitch) return false;
   }
   return true;
 }
