@@ -372,7 +372,7 @@ inline void g_columns(const float* const* g, float* const* t) {
 // transform a third of the run).
 //
 // NOUT = R*R writes the phases' taps in U's layout instead ("tap panels" [group][tap][panel][input][MR]),
-// from which run_blocks combines each A panel of U when it needs it (wino_lazy).
+// from which run_blocks combines each A panel of U when it needs it (lazy_u).
 //
 // With in_phases > 1 (winograd_conv_in_phases, phases = 1) U's inputs are the phases' inputs one after
 // the other, input i of phase k (from wts[k]) at k * cig + i.
@@ -459,7 +459,7 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
               std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
           }
         }
-        // U's 16 rows of the panel take the chunk as whole runs of n*MR floats: written input by input
+        // U's NOUT rows of the panel take the chunk as whole runs of n*MR floats: written input by input
         // (16 rows 530 KiB apart at 256 -> 512 channels, 8 of them on one L1 set) each partly written
         // line was evicted and fetched again before its next input came
         for (int xi = 0; xi < NOUT; ++xi) {
@@ -495,6 +495,9 @@ WinoBlock block_at(const TilePlan& plan, const IsaTable& isa, int m, int64_t t0,
                    m,                               panels};
 }
 
+// F(3x3, 2x2) builds U's A panels from tap panels when its products run (conv_winograd.cpp's top).
+bool lazy_u(const WinoConv& c) { return c.m == 3; }
+
 thread_local GrowBuffer tl_weights;  // U, on the calling thread
 thread_local GrowBuffer tl_inputs;   // V of the block a thread runs
 thread_local GrowBuffer tl_products;  // M of the block a thread runs
@@ -507,14 +510,15 @@ thread_local GrowBuffer tl_grad_du;
 
 // Phases > 1 (winograd_conv_phases): the tiles of plans[0] are transformed once and multiplied by U's
 // outputs of all phases; rows of phase k are stored through plans[k] into dsts[k].
-// lazy: u holds F(3x3, 2x2) tap panels (transform_weights_mr with NOUT = 4), each A panel of U is
+// lazy_u(c): u holds F(3x3, 2x2) tap panels (transform_weights_mr with NOUT = 4), each A panel of U is
 // combined from them just before its GEMM.
 // in_phases > 1 (winograd_conv_in_phases): the tiles of plans[k] read input phase k, whose channels are
 // K rows k*cig .. (k+1)*cig - 1 of V and U; the products sum over all, stored through plans[0].
 // phases > 1 (winograd_conv_phases) and in_phases > 1 do not go together.
 void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
-                const float* u, const float* src, const float* bias, float* const* dsts, bool lazy) {
+                const float* u, const float* src, const float* bias, float* const* dsts) {
   const TilePlan& plan = plans[0];
+  const bool lazy = lazy_u(c);
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
   const int64_t K = cig * in_phases;
@@ -699,14 +703,14 @@ void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, in
   const int64_t MR = isa.mr;
   const int64_t K = c.c_in / c.groups * in_phases, cog = c.c_out / c.groups * phases;
   const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
-  const bool lazy = c.m == 3;
+  const bool lazy = lazy_u(c);
   float* u = tl_weights.get((size_t)(c.groups * (lazy ? 4 : 16) * u_xi));
   if (lazy) {
     transform_weights<2, 4>(MR, c, wts, phases, in_phases, u);
   } else {
     transform_weights<3>(MR, c, wts, phases, in_phases, u);
   }
-  run_blocks(c, isa, plans, phases, in_phases, u, src, bias, dsts, lazy);
+  run_blocks(c, isa, plans, phases, in_phases, u, src, bias, dsts);
 }
 }  // namespace
 
@@ -796,7 +800,7 @@ bool winograd_in_phases_fit(const WinoConv* cs, const WinoSource* srcs, int phas
 bool winograd_in_phases_pay(const WinoConv* cs, int phases) {
   const WinoConv& c = cs[0];
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups;
-  const int64_t tiles = (c.h_out + 2) / 3 * ((c.w_out + 2) / 3);
+  const int64_t tiles = (c.h_out + c.m - 1) / c.m * ((c.w_out + c.m - 1) / c.m);
   // Measured against the direct path, 4x4 stride-2 convolutions on 2 threads (c_in -> c_out, result
   // size): 128 -> 256 at 32x32 1.3x, 64 -> 128 at 32x32 1.26x, 64 -> 64 at 64x64 1.22x, 128 -> 128 at
   // 64x64 1.04x; but at 16x16 (36 tiles) 0.8-0.9x (256 -> 512, 128 -> 128, 64 -> 64), 32 -> 32 at
@@ -805,14 +809,21 @@ bool winograd_in_phases_pay(const WinoConv* cs, int phases) {
   return c.m == 3 && phases > 1 && cig >= 64 && cog >= 64 && tiles >= 100;
 }
 
+namespace {
+// Input phase k's plan: the result's tiles (the same for all), read through srcs[k].
+std::vector<TilePlan> in_phase_plans(const WinoConv* cs, const WinoSource* srcs, int phases, const IsaTable& isa) {
+  const std::vector<int64_t> oys = tile_bases(cs[0].h_out, 1, cs[0].m), oxs = tile_bases(cs[0].w_out, 1, cs[0].m);
+  std::vector<TilePlan> plans;
+  for (int k = 0; k < phases; ++k) plans.push_back(plan_at(cs[k], srcs[k], oys, oxs, isa.nr, isa.lanes));
+  return plans;
+}
+}  // namespace
+
 void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoWeights* wts, int phases,
                              const float* x, const float* bias, float* y) {
   const IsaTable& isa = conv_isa();
-  const WinoConv& c = cs[0];
-  const std::vector<int64_t> oys = tile_bases(c.h_out, 1, c.m), oxs = tile_bases(c.w_out, 1, c.m);
-  std::vector<TilePlan> plans;
-  for (int k = 0; k < phases; ++k) plans.push_back(plan_at(cs[k], srcs[k], oys, oxs, isa.nr, isa.lanes));
-  run_conv(c, isa, wts, 1, phases, plans.data(), x, bias, &y);
+  const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
+  run_conv(cs[0], isa, wts, 1, phases, plans.data(), x, bias, &y);
 }
 
 namespace {
@@ -927,9 +938,7 @@ void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, 
   const IsaTable& isa = conv_isa();
   const WinoConv& c = cs[0];
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * phases;
-  const std::vector<int64_t> oys = tile_bases(c.h_out, 1, c.m), oxs = tile_bases(c.w_out, 1, c.m);
-  std::vector<TilePlan> plans;
-  for (int k = 0; k < phases; ++k) plans.push_back(plan_at(cs[k], srcs[k], oys, oxs, isa.nr, isa.lanes));
+  const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
   const float* du = weight_grad_products(c, isa, plans.data(), phases, x, dy);
   // phase k's 2x2 taps = G^T dU G, F(3x3, 2x2)'s G^T = [1 1/2 1/2 0; 0 1/2 -1/2 -1]. dU[xi] are 16
   // matrices of c_out x K (at 256 x 512: 512 KiB apart, one L1 and L2 set for all 16): 16 inputs at a
