@@ -66,26 +66,27 @@ struct DwGeom {
 // padding), and m x m output points at out_off[t] + a*out_dy + b*out_dx, written when bit m*a + b of
 // out_bits[t] is set. The
 // block is `panels` panels of NR tiles; lanes past the real tiles have both bit sets 0.
-// A group of `lanes` tiles (IsaTable::lanes) is regular when it is one or two pieces (lanes
-// [0, group_split) and [group_split, lanes); group_split = lanes: one piece), each piece consecutive
-// tiles of one tile row with their points in consecutive columns (tile columns m apart):
-// group_in_col / group_in_col2 are then the column of the piece's first tile's first input point
-// within its row, group_out_col / group_out_col2 the same for outputs, group_in_w / group_out_w the
-// row widths (points outside are padding / not written); else group_in_col is INT32_MIN
-// (group_out_col INT32_MIN: outputs not regular). Regular groups are read and written with masked
-// row loads and stores instead of gathers and scatters (m = 3: AVX-512 only; other widths gather).
+// A group of `lanes` tiles (IsaTable::lanes) is regular when it is up to three pieces (lanes
+// [0, end[0]), [end[0], end[1]), [end[1], lanes); an end = lanes: no further piece), each piece
+// consecutive tiles of one tile row with their points in consecutive columns (tile columns m apart),
+// all pieces' rows alike wide: in_col[k] is then the column of piece k's first tile's first input
+// point within its row, out_col[k] the same for outputs, in_w / out_w the row widths (points outside
+// are padding / not written); else in_col[0] is INT32_MIN (out_col[0] INT32_MIN: outputs not
+// regular). Three pieces: a row of fewer tiles than lanes (F(3x3, 2x2) at 32 columns: 11 a row).
+// Regular groups are read and written with masked row loads and stores instead of gathers and
+// scatters (m = 3: AVX-512 only; other widths gather).
+struct WinoGroup {
+  int32_t end[2];
+  int32_t in_col[3], out_col[3];
+  int32_t in_w, out_w;
+};
+
 struct WinoBlock {
   const int32_t* in_off;
   const int32_t* in_bits;
   const int32_t* out_off;
   const int32_t* out_bits;
-  const int32_t* group_split;
-  const int32_t* group_in_col;
-  const int32_t* group_in_col2;
-  const int32_t* group_out_col;
-  const int32_t* group_out_col2;
-  const int32_t* group_in_w;
-  const int32_t* group_out_w;
+  const WinoGroup* groups;  // lane group t / lanes of the block's tiles
   int32_t in_dy, in_dx, out_dy, out_dx;
   int m;
   int64_t panels;

@@ -52,7 +52,7 @@ std::vector<int64_t> tile_bases(int64_t len, int64_t dil, int m) {
 // and per lane group whether it is regular.
 struct TilePlan {
   std::vector<int32_t> in_off, in_bits, out_off, out_bits;
-  std::vector<int32_t> group_split, group_in_col, group_in_col2, group_out_col, group_out_col2, group_in_w, group_out_w;
+  std::vector<WinoGroup> groups;
   int32_t in_dy = 0, in_dx = 0, out_dy = 0, out_dx = 0;
   int64_t src_plane = 0, dst_plane = 0;  // floats between channels of what the tiles read / write
   int64_t tiles = 0, panels = 0;
@@ -84,41 +84,36 @@ void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int6
   p.out_off.resize(n, 0);
   p.out_bits.resize(n, 0);
   const int64_t groups = (int64_t)n / lanes;
-  p.group_split.assign((size_t)groups, (int32_t)lanes);
-  p.group_in_col.assign((size_t)groups, INT32_MIN);
-  p.group_in_col2.assign((size_t)groups, INT32_MIN);
-  p.group_out_col.assign((size_t)groups, INT32_MIN);
-  p.group_out_col2.assign((size_t)groups, INT32_MIN);
-  p.group_in_w.assign((size_t)groups, 0);
-  p.group_out_w.assign((size_t)groups, 0);
+  const int32_t L = (int32_t)lanes;
+  p.groups.assign((size_t)groups, WinoGroup{{L, L}, {INT32_MIN, INT32_MIN, INT32_MIN}, {INT32_MIN, INT32_MIN, INT32_MIN}, 0, 0});
   if (!regular_in) return;
-  // regular: whole, at most two segments, tile columns m apart within each
+  // regular: whole, at most three segments of equal widths, tile columns m apart within each
   for (int64_t gi = 0; gi < groups; ++gi) {
     const int64_t first = gi * lanes, last = first + lanes - 1;
     if (last >= p.tiles) continue;
-    int64_t split = lanes;
+    int32_t end[2] = {L, L};
+    int pieces = 1;
     bool ok = true;
     for (int64_t l = 1; l < lanes && ok; ++l) {
       const TileSeg& prev = segs[(size_t)(first + l - 1)];
       const TileSeg& cur = segs[(size_t)(first + l)];
       if (cur.seg != prev.seg) {
-        ok = split == lanes;  // a second change: three pieces
-        split = l;
+        ok = pieces < 3 && cur.in_w == prev.in_w && cur.out_w == prev.out_w;
+        if (ok) end[pieces++ - 1] = (int32_t)l;
       } else {
         ok = cur.in_col == prev.in_col + m && cur.out_col == prev.out_col + m;
       }
     }
     if (!ok) continue;
-    const TileSeg& a = segs[(size_t)first];
-    const TileSeg& z = segs[(size_t)(first + std::min(split, lanes - 1))];
-    p.group_split[(size_t)gi] = (int32_t)split;
-    p.group_in_col[(size_t)gi] = (int32_t)a.in_col;
-    p.group_in_col2[(size_t)gi] = (int32_t)z.in_col;
-    p.group_in_w[(size_t)gi] = (int32_t)a.in_w;
+    WinoGroup& gr = p.groups[(size_t)gi];
+    gr.end[0] = end[0];
+    gr.end[1] = end[1];
+    const int64_t starts[3] = {0, end[0], end[1]};
+    for (int k = 0; k < pieces; ++k) gr.in_col[k] = (int32_t)segs[(size_t)(first + starts[k])].in_col;
+    gr.in_w = (int32_t)segs[(size_t)first].in_w;
     if (!regular_out) continue;
-    p.group_out_col[(size_t)gi] = (int32_t)a.out_col;
-    p.group_out_col2[(size_t)gi] = (int32_t)z.out_col;
-    p.group_out_w[(size_t)gi] = (int32_t)a.out_w;
+    for (int k = 0; k < pieces; ++k) gr.out_col[k] = (int32_t)segs[(size_t)(first + starts[k])].out_col;
+    gr.out_w = (int32_t)segs[(size_t)first].out_w;
   }
 }
 
@@ -487,12 +482,9 @@ void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, in
 // The block of `panels` panels starting at tile t0 of the plan.
 WinoBlock block_at(const TilePlan& plan, const IsaTable& isa, int m, int64_t t0, int64_t panels) {
   const int64_t g = t0 / isa.lanes;
-  return WinoBlock{plan.in_off.data() + t0,         plan.in_bits.data() + t0,         plan.out_off.data() + t0,
-                   plan.out_bits.data() + t0,       plan.group_split.data() + g,      plan.group_in_col.data() + g,
-                   plan.group_in_col2.data() + g,   plan.group_out_col.data() + g,    plan.group_out_col2.data() + g,
-                   plan.group_in_w.data() + g,      plan.group_out_w.data() + g,      plan.in_dy,
-                   plan.in_dx,                      plan.out_dy,                      plan.out_dx,
-                   m,                               panels};
+  return WinoBlock{plan.in_off.data() + t0, plan.in_bits.data() + t0, plan.out_off.data() + t0,
+                   plan.out_bits.data() + t0, plan.groups.data() + g, plan.in_dy, plan.in_dx, plan.out_dy,
+                   plan.out_dx, m, panels};
 }
 
 // F(3x3, 2x2) builds U's A panels from tap panels when its products run (conv_winograd.cpp's top).
@@ -901,25 +893,39 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
     plan = general_plan(c, isa.nr, isa.lanes);
   }
   const float* du = weight_grad_products(c, isa, &plan, 1, x, g);
-  // dW = G^T dU G, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]
-  const int64_t pairs = c.c_out * cig;
+  // dW = G^T dU G, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]: 16 inputs at a time, as the
+  // strided weight gradient's (winograd_weight_grad_in_phases says why)
+  constexpr int64_t kLanes = 16;
+  const int64_t chunks = (cig + kLanes - 1) / kLanes, items = c.c_out * chunks;
 #pragma omp parallel for schedule(static)
-  for (int64_t pr = 0; pr < pairs; ++pr) {
-    const int64_t go = pr / cig, i = pr % cig, gr = go / cog, o = go % cog;
-    float uu[16], t[3][4];
-    for (int xi = 0; xi < 16; ++xi) uu[xi] = du[((gr * 16 + xi) * cog + o) * cig + i];
-    for (int s2 = 0; s2 < 4; ++s2) {
-      const float u0 = uu[0 * 4 + s2], u1 = uu[1 * 4 + s2], u2 = uu[2 * 4 + s2], u3 = uu[3 * 4 + s2];
-      t[0][s2] = u0 + 0.5f * (u1 + u2);
-      t[1][s2] = 0.5f * (u1 - u2);
-      t[2][s2] = 0.5f * (u1 + u2) + u3;
+  for (int64_t item = 0; item < items; ++item) {
+    const int64_t go = item / chunks, i0 = (item % chunks) * kLanes, n = std::min(kLanes, cig - i0);
+    const int64_t gr = go / cog, o = go % cog;
+    float uu[16][kLanes];
+    for (int xi = 0; xi < 16; ++xi) {
+      const float* src = du + ((gr * 16 + xi) * cog + o) * cig + i0;
+      __builtin_prefetch(src + 4 * kLanes);
+      if (n == kLanes) {
+        std::memcpy(uu[xi], src, sizeof(uu[xi]));
+      } else {
+        for (int64_t l = 0; l < kLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
+      }
     }
-    float* w = dweight + pr * 9;
-    for (int ky = 0; ky < 3; ++ky) {
-      const float t0 = t[ky][0], t1 = t[ky][1], t2 = t[ky][2], t3 = t[ky][3];
-      w[ky * 3 + 0] = t0 + 0.5f * (t1 + t2);
-      w[ky * 3 + 1] = 0.5f * (t1 - t2);
-      w[ky * 3 + 2] = 0.5f * (t1 + t2) + t3;
+    float* w = dweight + (go * cig + i0) * 9;
+    for (int64_t l = 0; l < n; ++l, w += 9) {
+      float t[3][4];
+      for (int s2 = 0; s2 < 4; ++s2) {
+        const float u0 = uu[0 * 4 + s2][l], u1 = uu[1 * 4 + s2][l], u2 = uu[2 * 4 + s2][l], u3 = uu[3 * 4 + s2][l];
+        t[0][s2] = u0 + 0.5f * (u1 + u2);
+        t[1][s2] = 0.5f * (u1 - u2);
+        t[2][s2] = 0.5f * (u1 + u2) + u3;
+      }
+      for (int ky = 0; ky < 3; ++ky) {
+        const float t0 = t[ky][0], t1 = t[ky][1], t2 = t[ky][2], t3 = t[ky][3];
+        w[ky * 3 + 0] = t0 + 0.5f * (t1 + t2);
+        w[ky * 3 + 1] = 0.5f * (t1 - t2);
+        w[ky * 3 + 2] = 0.5f * (t1 + t2) + t3;
+      }
     }
   }
 }
@@ -953,7 +959,13 @@ void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, 
     float uu[16][kLanes], w4[4][kLanes];
     for (int xi = 0; xi < 16; ++xi) {
       const float* src = du + ((gr * 16 + xi) * cog + o) * K + v0;
-      for (int64_t l = 0; l < kLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
+      // the line two items on (the hardware prefetchers do not follow 16 streams a matrix apart)
+      __builtin_prefetch(src + 4 * kLanes);
+      if (n == kLanes) {
+        std::memcpy(uu[xi], src, sizeof(uu[xi]));
+      } else {
+        for (int64_t l = 0; l < kLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
+      }
     }
     for (int64_t l = 0; l < kLanes; ++l) {
       float t[2][4];

@@ -351,6 +351,8 @@ TEST(conv_winograd_shared_phases_match_a_direct_sum_at_every_isa) {
       {1, 16, 12, 86, 16, 6, 43, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 15 tiles a row: a lane group ends with a
                                                                // row's first tile alone (its column -1 off)
       {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine 2x2 phases
+      {1, 16, 64, 64, 24, 32, 32, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 11 tiles a row: lane groups of three rows
+      {1, 12, 66, 66, 16, 32, 32, 4, 4, 2, 2, 0, 0, 1, 1, 1},   // the same without padding
   };
   check_winograd_at_every_isa(shapes, std::size(shapes), 2, "data gradient (without / with a bias)",
                               [](const Conv2dGeom& g) {
@@ -391,6 +393,26 @@ double forward_error(const Conv2dGeom& g, bool with_bias) {
 }
 }  // namespace
 
+// F(2x2, 3x3)'s forward, data gradient and weight gradient where rows hold fewer tiles than a lane
+// group has lanes, so groups take up to three rows (pieces) and, past that, the gathers; at every
+// instruction set, against a double-precision direct sum.
+TEST(conv_winograd_3x3_lane_groups_over_several_rows_match_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 16, 20, 20, 24, 20, 20, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // 10 tiles a row: two and three pieces
+      {1, 16, 22, 22, 24, 20, 20, 3, 3, 1, 1, 0, 0, 1, 1, 1},  // the same without padding
+      {1, 12, 14, 13, 16, 14, 13, 3, 3, 1, 1, 1, 1, 1, 1, 1},  // 7 tiles a row, the last half outside
+      {1, 12, 30, 9, 16, 28, 7, 3, 3, 1, 1, 0, 0, 1, 1, 1},    // 4 tiles a row: gathers
+  };
+  check_winograd_at_every_isa(shapes, std::size(shapes), 5,
+                              "forward (without / with a bias) / data gradient (without / with) / weight gradient",
+                              [](const Conv2dGeom& g) {
+                                return std::vector<double>{forward_error(g, false), forward_error(g, true),
+                                                           data_grad_error(g, false), data_grad_error(g, true),
+                                                           weight_grad_error(g)};
+                              });
+}
+
 // The forward and weight gradient of a strided convolution whose kernel has 2x2 taps per stride phase
 // (4x4 stride 2, 6x6 stride 3, 4x2 stride (2, 1)) by one Winograd run over its input phases
 // (winograd_conv_in_phases, winograd_weight_grad_in_phases):
@@ -409,6 +431,10 @@ TEST(conv_winograd_strided_forward_and_weight_gradient_match_a_direct_sum_at_eve
       {1, 12, 2, 2, 16, 1, 1, 4, 4, 2, 2, 1, 1, 1, 1, 1},      // a 1x1 result
       {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine phases
       {1, 12, 16, 15, 16, 8, 14, 4, 2, 2, 1, 1, 0, 1, 1, 1},   // 4x2 stride (2, 1): two phases
+      {1, 16, 64, 64, 24, 32, 32, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // 11 tiles a row: lane groups of three rows
+      {1, 12, 36, 35, 16, 18, 17, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // 6 tiles a row, an odd input width
+      {1, 12, 68, 68, 16, 33, 33, 4, 4, 2, 2, 0, 0, 1, 1, 1},  // 11 a row, every tile's points inside
+                                                                // the image: pieces meet there
   };
   check_winograd_at_every_isa(shapes, std::size(shapes), 3, "forward (without / with a bias) / weight gradient",
                               [](const Conv2dGeom& g) {
