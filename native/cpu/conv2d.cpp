@@ -12,7 +12,6 @@
 // stride-1 implicit GEMM dX_phase[Cin/g x T] = Wt_phase[Cin/g x Cout/g*taps] * shift(dy); with
 // stride 1 it writes dx directly, otherwise through a scratch plane that is then interleaved.
 // Weight gradient: dW[Cout/g x K] += dY[Cout/g x P] * col^T[P x K], batches in order.
-#include <emmintrin.h>
 #include <omp.h>
 
 #include <algorithm>
@@ -119,7 +118,8 @@ bool winograd_forward(const Conv2dGeom& g, const float* x, const float* weight, 
 // phase padded by -q. Empty when the shape is not one (or an input phase has no points).
 struct StridedPhases {
   std::vector<conv::WinoConv> cs;
-  std::vector<conv::WinoSource> srcs;
+  std::vector<conv::WinoSource> srcs;  // the phases, read from split's copy
+  conv::WinoSplit split{};
   std::vector<int64_t> t0;  // the class's first tap, ky0 * kw + kx0
 };
 
@@ -130,7 +130,7 @@ StridedPhases strided_phases(const Conv2dGeom& g) {
       conv::winograd_mode() == 0)
     return p;
   auto floor_div = [](int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); };
-  const int64_t ws = (g.w + sw - 1) / sw, ps = (g.h + sh - 1) / sh * ws;
+  p.split = conv::WinoSplit{g.h, g.w, sh, sw};
   for (int64_t ky0 = 0; ky0 < sh; ++ky0) {
     for (int64_t kx0 = 0; kx0 < sw; ++kx0) {
       const int64_t qy = floor_div(ky0 - g.pad_h, sh), ry = ky0 - g.pad_h - sh * qy;
@@ -140,8 +140,7 @@ StridedPhases strided_phases(const Conv2dGeom& g) {
       conv::WinoConv c = conv::wino_dense(g.n, g.groups, g.c_in, hr, wr, g.c_out, g.h_out, g.w_out, -qy, -qx, 1, 1);
       c.m = 3;
       p.cs.push_back(c);
-      // read from split_phases' copy: phase (ry, rx) a stride-1 block of each channel's sh * sw
-      p.srcs.push_back(conv::WinoSource{(ry * sw + rx) * ps, ws, 1, sh * sw * ps});
+      p.srcs.push_back(p.split.source(ry, rx));
       p.t0.push_back(ky0 * g.kw + kx0);
     }
   }
@@ -149,57 +148,16 @@ StridedPhases strided_phases(const Conv2dGeom& g) {
   return p;
 }
 
-thread_local Scratch tl_phase_split;  // split_phases' copy (calling thread)
-
-// Copies x's stride phases apart, [image][channel][phase ry * sw + rx][row][column], every phase in a
-// ceil(h / sh) x ceil(w / sw) block, as strided_phases' sources read them: each input phase reads
-// like a stride-1 image, which the Winograd input transform loads a vector at a time, where through
-// the strided view it gathered every point (the transform was a fifth of the 4x4 stride-2 256 -> 128
-// forward from 64x64). The copy is one pass over x; points past a phase's own size are never read.
-const float* split_phases(const Conv2dGeom& g, const float* x) {
-  const int64_t sh = g.stride_h, sw = g.stride_w, hs = (g.h + sh - 1) / sh, ws = (g.w + sw - 1) / sw;
-  const int64_t ps = hs * ws, phases = sh * sw, planes = g.n * g.c_in;
-  const int64_t h = g.h, w = g.w;
-  float* out = tl_phase_split.get((size_t)(planes * phases * ps));
-#pragma omp parallel for schedule(static)
-  for (int64_t q = 0; q < planes; ++q) {
-    const float* src = x + q * h * w;
-    float* dst = out + q * phases * ps;
-    for (int64_t iy = 0; iy < h; ++iy) {
-      const float* row = src + iy * w;
-      float* even = dst + (iy % sh) * sw * ps + (iy / sh) * ws;
-      if (sw == 2) {
-        // 4 even and 4 odd columns a step (SSE2: this file is built for the baseline x86-64)
-        float* odd = even + ps;
-        int64_t j = 0;
-        for (; 2 * j + 8 <= w; j += 4) {
-          const __m128 a = _mm_loadu_ps(row + 2 * j), b = _mm_loadu_ps(row + 2 * j + 4);
-          _mm_storeu_ps(even + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
-          _mm_storeu_ps(odd + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
-        }
-        for (; 2 * j < w; ++j) {
-          even[j] = row[2 * j];
-          if (2 * j + 1 < w) odd[j] = row[2 * j + 1];
-        }
-      } else {
-        for (int64_t ix = 0; ix < w; ++ix) even[(ix % sw) * ps + ix / sw] = row[ix];
-      }
-    }
-  }
-  return out;
-}
-
 // The forward of such a convolution: all tap classes in one F(3x3, 2x2) run (winograd_conv_in_phases).
 bool winograd_forward_strided(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
   const StridedPhases p = strided_phases(g);
   const int np = (int)p.cs.size();
   if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_in_phases_pay(p.cs.data(), np))) return false;
-  x = split_phases(g, x);
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
   std::vector<conv::WinoWeights> wts;
   for (int64_t t0 : p.t0)
     wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
-  conv::winograd_conv_in_phases(p.cs.data(), p.srcs.data(), wts.data(), np, x, bias, y);
+  conv::winograd_conv_in_phases(p.cs.data(), p.srcs.data(), p.split, wts.data(), np, x, bias, y);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -210,12 +168,11 @@ bool winograd_weight_grad_strided(const Conv2dGeom& g, const float* x, const flo
   const int np = (int)p.cs.size();
   if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_weight_grad_in_phases_pay(p.cs.data(), np)))
     return false;
-  x = split_phases(g, x);
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
   std::vector<conv::WinoGradTaps> taps;
   for (int64_t t0 : p.t0)
     taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
-  conv::winograd_weight_grad_in_phases(p.cs.data(), p.srcs.data(), taps.data(), np, x, dy);
+  conv::winograd_weight_grad_in_phases(p.cs.data(), p.srcs.data(), p.split, taps.data(), np, x, dy);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }

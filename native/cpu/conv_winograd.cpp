@@ -17,6 +17,8 @@
 
 #include <omp.h>
 
+#include <emmintrin.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstdlib>
@@ -499,6 +501,67 @@ thread_local GrowBuffer tl_split_dst;
 thread_local GrowBuffer tl_grad_v;   // the weight gradient's V, dM and dU (calling thread)
 thread_local GrowBuffer tl_grad_dm;
 thread_local GrowBuffer tl_grad_du;
+thread_local GrowBuffer tl_split_chunk;  // a thread's few channels of a WinoSplit copy
+
+// Channels of a WinoSplit source copied apart at a time: 8 planes of 64x64 are 128 KiB, read back by
+// the input transform from L2. (Copying all channels first, in one pass, left the copy in L3 and the
+// transform waiting on it: with two threads the transform took three times its one-thread time.)
+constexpr int64_t kSplitChannels = 8;
+
+// planes [0, n) of x (split.h x split.w each) into out, split's layout.
+void split_source(const WinoSplit& sp, const float* x, int64_t n, float* out) {
+  const int64_t h = sp.h, w = sp.w, sh = sp.sh, sw = sp.sw, ws = sp.phase_w(), ps = sp.phase_plane();
+  for (int64_t q = 0; q < n; ++q) {
+    const float* src = x + q * h * w;
+    float* dst = out + q * sh * sw * ps;
+    for (int64_t iy = 0; iy < h; ++iy) {
+      const float* row = src + iy * w;
+      float* even = dst + (iy % sh) * sw * ps + (iy / sh) * ws;
+      if (sw == 2) {
+        // 4 even and 4 odd columns a step (SSE2: this file is built for the baseline x86-64)
+        float* odd = even + ps;
+        int64_t j = 0;
+        for (; 2 * j + 8 <= w; j += 4) {
+          const __m128 a = _mm_loadu_ps(row + 2 * j), b = _mm_loadu_ps(row + 2 * j + 4);
+          _mm_storeu_ps(even + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(2, 0, 2, 0)));
+          _mm_storeu_ps(odd + j, _mm_shuffle_ps(a, b, _MM_SHUFFLE(3, 1, 3, 1)));
+        }
+        for (; 2 * j < w; ++j) {
+          even[j] = row[2 * j];
+          if (2 * j + 1 < w) odd[j] = row[2 * j + 1];
+        }
+      } else {
+        for (int64_t ix = 0; ix < w; ++ix) even[(ix % sw) * ps + ix / sw] = row[ix];
+      }
+    }
+  }
+}
+
+// The input transforms of channels [lo, hi) of every input phase (plans[k], k < in_phases) into v
+// (channel c of phase k at v + (k * cig + c) * cstride, K = in_phases * cig channels in all), from x
+// (channel 0 of the image and group at x) as it is, or through its WinoSplit copy a few channels at
+// a time.
+void input_transforms(const IsaTable& isa, const WinoBlock& b, const TilePlan* plans, int in_phases, int m,
+                      int64_t t0, const WinoSplit* split, const float* x, int64_t cig, int64_t lo, int64_t hi,
+                      int64_t xi_stride, int64_t qs, int64_t cstride, float* v) {
+  const int64_t plane = plans[0].src_plane;
+  auto run = [&](const float* src, int64_t c0, int64_t n) {
+    for (int k = 0; k < in_phases; ++k) {
+      const WinoBlock bk = in_phases == 1 ? b : block_at(plans[k], isa, m, t0, b.panels);
+      isa.wino_input(bk, src, plane, n, xi_stride, qs, cstride, v + (k * cig + c0) * cstride);
+    }
+  };
+  if (split == nullptr) {
+    run(x + lo * plane, lo, hi - lo);
+    return;
+  }
+  float* chunk = tl_split_chunk.get((size_t)(kSplitChannels * plane));
+  for (int64_t c0 = lo; c0 < hi; c0 += kSplitChannels) {
+    const int64_t n = std::min(kSplitChannels, hi - c0);
+    split_source(*split, x + c0 * split->h * split->w, n, chunk);
+    run(chunk, c0, n);
+  }
+}
 
 // Phases > 1 (winograd_conv_phases): the tiles of plans[0] are transformed once and multiplied by U's
 // outputs of all phases; rows of phase k are stored through plans[k] into dsts[k].
@@ -508,7 +571,7 @@ thread_local GrowBuffer tl_grad_du;
 // K rows k*cig .. (k+1)*cig - 1 of V and U; the products sum over all, stored through plans[0].
 // phases > 1 (winograd_conv_phases) and in_phases > 1 do not go together.
 void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
-                const float* u, const float* src, const float* bias, float* const* dsts) {
+                const WinoSplit* split, const float* u, const float* src, const float* bias, float* const* dsts) {
   const TilePlan& plan = plans[0];
   const bool lazy = lazy_u(c);
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
@@ -518,7 +581,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int64_t u_xi = upanels * K * MR;
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
   const int64_t items = c.n * c.groups * blocks;
-  const int64_t in_plane = plan.src_plane;
+  const int64_t in_plane = split != nullptr ? split->h * split->w : plan.src_plane;  // between channels of src
   const int64_t v_floats = 16 * BLOCK_PANELS * NR * K, m_floats = 16 * mrows * BLOCK_PANELS * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
@@ -534,11 +597,8 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     };
     int64_t lo, hi;
     share(cig, lo, hi);
-    for (int k = 0; k < in_phases; ++k) {
-      const WinoBlock bk = in_phases == 1 ? b : block_at(plans[k], isa, c.m, t0, b.panels);
-      isa.wino_input(bk, src + (img * c.c_in + gr * cig + lo) * in_plane, in_plane, hi - lo, b.panels * K * NR,
-                     K * NR, NR, v + (k * cig + lo) * NR);
-    }
+    input_transforms(isa, b, plans, in_phases, c.m, t0, split, src + (img * c.c_in + gr * cig) * in_plane, cig, lo, hi,
+                     b.panels * K * NR, K * NR, NR, v);
     if (parts > 1) {
 #pragma omp barrier
     }
@@ -604,10 +664,13 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   };
 
   const int T = omp_get_max_threads();
-  if (T > 1 && items < 2 * T && !omp_in_parallel()) {
+  if (T > 1 && items < 2 * T && items % T != 0 && !omp_in_parallel()) {
     // Too few blocks to deal out evenly (small images, large channel counts): the team shares each
     // block, in the calling thread's buffers (a block is ~0.5 ms of work at 256 channels; the three
-    // barriers per block cost microseconds).
+    // barriers per block cost microseconds). Not when they deal out evenly, one per thread: a shared
+    // block's V and M are written by one core and read by the other, and those hand-overs cost more
+    // than the blocks' products gain from being split (4x4 stride 2, 128 -> 256 channels at 32x32,
+    // two blocks: 2.88 -> 2.61 ms; the input transform alone ran 3x slower than on one thread).
     float* v = tl_inputs.get((size_t)v_floats);
     float* m = tl_products.get((size_t)m_floats);
 #pragma omp parallel num_threads(T)
@@ -691,7 +754,8 @@ namespace {
 // from (U is 4x the kernel there and, at 256 -> 4 x 128 channels, 8 MiB: written out whole and read
 // back it cost a third of the run), then the tile blocks.
 void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, int in_phases,
-              const TilePlan* plans, const float* src, const float* bias, float* const* dsts) {
+              const TilePlan* plans, const WinoSplit* split, const float* src, const float* bias,
+              float* const* dsts) {
   const int64_t MR = isa.mr;
   const int64_t K = c.c_in / c.groups * in_phases, cog = c.c_out / c.groups * phases;
   const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
@@ -702,7 +766,7 @@ void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, in
   } else {
     transform_weights<3>(MR, c, wts, phases, in_phases, u);
   }
-  run_blocks(c, isa, plans, phases, in_phases, u, src, bias, dsts);
+  run_blocks(c, isa, plans, phases, in_phases, split, u, src, bias, dsts);
 }
 }  // namespace
 
@@ -711,12 +775,12 @@ void winograd_conv(const WinoConv& c, const float* src, const WinoWeights& wt, c
   if (phase_layout_applies(c)) {
     // run on copies of the source and the result in the column-phase layout (phase_plan)
     const PhaseRun r = phase_run(c, isa, src);
-    run_conv(c, isa, &wt, 1, 1, &r.plan, r.src, bias, &r.dst);
+    run_conv(c, isa, &wt, 1, 1, &r.plan, nullptr, r.src, bias, &r.dst);
     from_phase_layout(r.L, r.dst, c.n * c.c_out * c.h_out, c.w_out, dst);
     return;
   }
   const TilePlan plan = general_plan(c, isa.nr, isa.lanes);
-  run_conv(c, isa, &wt, 1, 1, &plan, src, bias, &dst);
+  run_conv(c, isa, &wt, 1, 1, &plan, nullptr, src, bias, &dst);
 }
 
 bool winograd_phases_fit(const WinoConv* cs, int phases) {
@@ -764,7 +828,7 @@ void winograd_conv_phases(const WinoConv* cs, const WinoWeights* wts, int phases
   const SharedGrid s = shared_grid(cs, phases);
   std::vector<TilePlan> plans;
   for (int k = 0; k < phases; ++k) plans.push_back(plan_for_phase(cs[k], s, isa.nr, isa.lanes));
-  run_conv(cs[0], isa, wts, phases, 1, plans.data(), src, bias, dsts);
+  run_conv(cs[0], isa, wts, phases, 1, plans.data(), nullptr, src, bias, dsts);
 }
 
 bool winograd_in_phases_fit(const WinoConv* cs, const WinoSource* srcs, int phases) {
@@ -811,11 +875,11 @@ std::vector<TilePlan> in_phase_plans(const WinoConv* cs, const WinoSource* srcs,
 }
 }  // namespace
 
-void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoWeights* wts, int phases,
-                             const float* x, const float* bias, float* y) {
+void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
+                             const WinoWeights* wts, int phases, const float* x, const float* bias, float* y) {
   const IsaTable& isa = conv_isa();
   const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
-  run_conv(cs[0], isa, wts, 1, phases, plans.data(), x, bias, &y);
+  run_conv(cs[0], isa, wts, 1, phases, plans.data(), &split, x, bias, &y);
 }
 
 namespace {
@@ -828,7 +892,7 @@ namespace {
 // out and reading it back (8 MiB at 256 x 512): 10-20 % slower, every piece reading its panels from
 // L3 where the whole-xi GEMMs keep theirs in L2.)
 float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int in_phases,
-                            const float* x, const float* g) {
+                            const WinoSplit* split, const float* x, const float* g) {
   const TilePlan& plan = plans[0];
   const int64_t NR = isa.nr;
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * in_phases;
@@ -841,6 +905,7 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
   float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
   const int64_t blocks = (plan.panels + kPanels - 1) / kPanels;
   float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * K));
+  const int64_t x_plane = split != nullptr ? split->h * split->w : plan.src_plane;  // between channels of x
   // One team for everything: per block the threads split the channels of the two transforms, then the
   // 16 GEMMs (each on one thread, its dU[xi] summed over blocks in order: no thread-count dependence).
 #pragma omp parallel
@@ -854,11 +919,8 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
           const int64_t kt = b.panels * NR;
           const int64_t i0 = cig * part / parts, i1 = cig * (part + 1) / parts;
           const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
-          for (int k = 0; k < in_phases; ++k) {
-            const WinoBlock bk = in_phases == 1 ? b : block_at(plans[k], isa, c.m, t0, panels);
-            isa.wino_input(bk, x + (img * c.c_in + gr * cig + i0) * plan.src_plane, plan.src_plane, i1 - i0, K * TB,
-                           NR, TB, v + (k * cig + i0) * TB);
-          }
+          input_transforms(isa, b, plans, in_phases, c.m, t0, split, x + (img * c.c_in + gr * cig) * x_plane, cig, i0,
+                           i1, K * TB, NR, TB, v);
           isa.wino_output_grad(b, g + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
                                cog * TB, TB, dm + o0 * TB);
 #pragma omp barrier
@@ -892,7 +954,7 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
   } else {
     plan = general_plan(c, isa.nr, isa.lanes);
   }
-  const float* du = weight_grad_products(c, isa, &plan, 1, x, g);
+  const float* du = weight_grad_products(c, isa, &plan, 1, nullptr, x, g);
   // dW = G^T dU G, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]: 16 inputs at a time, as the
   // strided weight gradient's (winograd_weight_grad_in_phases says why)
   constexpr int64_t kLanes = 16;
@@ -939,13 +1001,13 @@ bool winograd_weight_grad_in_phases_pay(const WinoConv* cs, int phases) {
   return winograd_in_phases_pay(cs, phases) && c.c_out / c.groups >= 96;
 }
 
-void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoGradTaps* taps, int phases,
-                                    const float* x, const float* dy) {
+void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
+                                    const WinoGradTaps* taps, int phases, const float* x, const float* dy) {
   const IsaTable& isa = conv_isa();
   const WinoConv& c = cs[0];
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * phases;
   const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
-  const float* du = weight_grad_products(c, isa, plans.data(), phases, x, dy);
+  const float* du = weight_grad_products(c, isa, plans.data(), phases, &split, x, dy);
   // phase k's 2x2 taps = G^T dU G, F(3x3, 2x2)'s G^T = [1 1/2 1/2 0; 0 1/2 -1/2 -1]. dU[xi] are 16
   // matrices of c_out x K (at 256 x 512: 512 KiB apart, one L1 and L2 set for all 16): 16 inputs at a
   // time, each xi's line used whole at once (one input per step missed on nearly every load and made

@@ -83,10 +83,25 @@ void winograd_conv_phases(const WinoConv* cs, const WinoWeights* wts, int phases
                           float* const* dsts);
 
 // Where a source is read: point (row iy, column ix) of a channel at off + iy * pitch + ix * step from
-// the channel's start, channels plane floats apart. A dense [h, w] source is {0, w, 1, h * w}; input
-// phase (ry, rx) of a stride-s convolution is {ry * w + rx, s * w, s, h * w}: every s-th row and column.
+// the channel's start, channels plane floats apart. A dense [h, w] source is {0, w, 1, h * w}; a
+// stride phase of a WinoSplit copy is WinoSplit::source.
 struct WinoSource {
   int64_t off, pitch, step, plane;
+};
+
+// A source of h x w planes read as its stride phases (sh x sw), each copied apart first:
+// [channel][phase ry * sw + rx][row][column], every phase in a ceil(h / sh) x ceil(w / sw) block, so a
+// phase reads like a stride-1 image, which the input transform loads a vector at a time (through the
+// strided view it gathered every point). The Winograd runs copy a few channels at a time right
+// before transforming them (split_source), so the copy is read back from L1/L2.
+struct WinoSplit {
+  int64_t h, w, sh, sw;
+  int64_t phase_w() const { return (w + sw - 1) / sw; }
+  int64_t phase_plane() const { return (h + sh - 1) / sh * phase_w(); }
+  // phase (ry, rx) of the copy as a WinoSource
+  WinoSource source(int64_t ry, int64_t rx) const {
+    return WinoSource{(ry * sw + rx) * phase_plane(), phase_w(), 1, sh * sw * phase_plane()};
+  }
 };
 
 // The dual of winograd_conv_phases: several convolutions of different sources (the input phases of a
@@ -94,11 +109,11 @@ struct WinoSource {
 // one result, y = bias + sum over k of conv(cs[k], source k of x, wts[k]). cs[k] differ in their
 // source size and padding only (dilation 1 within the phase; results, channels, m the same), so the
 // phases' tiles coincide in y and one Winograd run sums them, its GEMMs' K holding every phase's
-// input channels.
+// input channels. srcs[k] are split.source(...) of x's phases; x holds the planes as they are.
 bool winograd_in_phases_fit(const WinoConv* cs, const WinoSource* srcs, int phases);
 bool winograd_in_phases_pay(const WinoConv* cs, int phases);
-void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoWeights* wts, int phases,
-                             const float* x, const float* bias, float* y);
+void winograd_conv_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
+                             const WinoWeights* wts, int phases, const float* x, const float* bias, float* y);
 
 // Where the weight gradient of input phase k goes: tap (ta, tb) of (group gr, output o, input i) at
 // base[gr*sg + o*so + i*si + t0 + ta*sky + tb*skx] (WinoWeights' mapping, written).
@@ -112,8 +127,8 @@ struct WinoGradTaps {
 // dU[xi] += dM[xi] V[xi]^T (dU: c_out x phases*c_in), then each phase's 2x2 taps = G^T dU G, written
 // through taps[k].
 bool winograd_weight_grad_in_phases_pay(const WinoConv* cs, int phases);
-void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoGradTaps* taps, int phases,
-                                    const float* x, const float* dy);
+void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
+                                    const WinoGradTaps* taps, int phases, const float* x, const float* dy);
 
 // The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
 // [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
