@@ -891,6 +891,21 @@ namespace {
 // tile and finishing each at once, with dM and V^T packed once for all pieces, to spare writing dU
 // out and reading it back (8 MiB at 256 x 512): 10-20 % slower, every piece reading its panels from
 // L3 where the whole-xi GEMMs keep theirs in L2.)
+// The final G^T dU G's reads, 16 lanes (inputs) of one dU row at a time: uu[xi][l] = src[xi * matrix
+// + l] for l < n, 0 past n. The line four steps on is prefetched: the hardware prefetchers do not
+// follow 16 streams a matrix apart (dU's 16 matrices, 512 KiB apart at 256 x 512).
+constexpr int64_t kDuLanes = 16;
+void load_du_lanes(const float* src, int64_t matrix, int64_t n, float (&uu)[16][kDuLanes]) {
+  for (int xi = 0; xi < 16; ++xi, src += matrix) {
+    __builtin_prefetch(src + 4 * kDuLanes);
+    if (n == kDuLanes) {
+      std::memcpy(uu[xi], src, sizeof(uu[xi]));
+    } else {
+      for (int64_t l = 0; l < kDuLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
+    }
+  }
+}
+
 float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int in_phases,
                             const WinoSplit* split, const float* x, const float* g) {
   const TilePlan& plan = plans[0];
@@ -957,22 +972,14 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
   const float* du = weight_grad_products(c, isa, &plan, 1, nullptr, x, g);
   // dW = G^T dU G, G^T = [1 1/2 1/2 0; 0 1/2 -1/2 0; 0 1/2 1/2 1]: 16 inputs at a time, as the
   // strided weight gradient's (winograd_weight_grad_in_phases says why)
-  constexpr int64_t kLanes = 16;
+  constexpr int64_t kLanes = kDuLanes;
   const int64_t chunks = (cig + kLanes - 1) / kLanes, items = c.c_out * chunks;
 #pragma omp parallel for schedule(static)
   for (int64_t item = 0; item < items; ++item) {
     const int64_t go = item / chunks, i0 = (item % chunks) * kLanes, n = std::min(kLanes, cig - i0);
     const int64_t gr = go / cog, o = go % cog;
     float uu[16][kLanes];
-    for (int xi = 0; xi < 16; ++xi) {
-      const float* src = du + ((gr * 16 + xi) * cog + o) * cig + i0;
-      __builtin_prefetch(src + 4 * kLanes);
-      if (n == kLanes) {
-        std::memcpy(uu[xi], src, sizeof(uu[xi]));
-      } else {
-        for (int64_t l = 0; l < kLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
-      }
-    }
+    load_du_lanes(du + (gr * 16 * cog + o) * cig + i0, cog * cig, n, uu);
     float* w = dweight + (go * cig + i0) * 9;
     for (int64_t l = 0; l < n; ++l, w += 9) {
       float t[3][4];
@@ -1012,23 +1019,14 @@ void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, 
   // matrices of c_out x K (at 256 x 512: 512 KiB apart, one L1 and L2 set for all 16): 16 inputs at a
   // time, each xi's line used whole at once (one input per step missed on nearly every load and made
   // this a third of the weight gradient).
-  constexpr int64_t kLanes = 16;
+  constexpr int64_t kLanes = kDuLanes;
   const int64_t chunks = (K + kLanes - 1) / kLanes, items = c.c_out * chunks;
 #pragma omp parallel for schedule(static)
   for (int64_t item = 0; item < items; ++item) {
     const int64_t go = item / chunks, v0 = (item % chunks) * kLanes, n = std::min(kLanes, K - v0);
     const int64_t gr = go / cog, o = go % cog;
     float uu[16][kLanes], w4[4][kLanes];
-    for (int xi = 0; xi < 16; ++xi) {
-      const float* src = du + ((gr * 16 + xi) * cog + o) * K + v0;
-      // the line two items on (the hardware prefetchers do not follow 16 streams a matrix apart)
-      __builtin_prefetch(src + 4 * kLanes);
-      if (n == kLanes) {
-        std::memcpy(uu[xi], src, sizeof(uu[xi]));
-      } else {
-        for (int64_t l = 0; l < kLanes; ++l) uu[xi][l] = l < n ? src[l] : 0.0f;
-      }
-    }
+    load_du_lanes(du + (gr * 16 * cog + o) * K + v0, cog * K, n, uu);
     for (int64_t l = 0; l < kLanes; ++l) {
       float t[2][4];
       for (int s2 = 0; s2 < 4; ++s2) {
