@@ -54,6 +54,8 @@ std::vector<int64_t> tile_bases(int64_t len, int64_t dil, int m) {
 // and per lane group whether it is regular.
 struct TilePlan {
   std::vector<int32_t> in_off, in_bits, out_off, out_bits;
+  std::vector<int32_t> in_row;  // the source row of each tile's first point row (a WinoSplit copies only
+                                // the rows a block's tiles read)
   std::vector<WinoGroup> groups;
   int32_t in_dy = 0, in_dx = 0, out_dy = 0, out_dx = 0;
   int64_t src_plane = 0, dst_plane = 0;  // floats between channels of what the tiles read / write
@@ -67,7 +69,8 @@ struct TileSeg {
   int64_t out_col, out_w;
 };
 
-void add_tile(TilePlan& p, int64_t in_off, int32_t in_bits, int64_t out_off, int32_t out_bits) {
+void add_tile(TilePlan& p, int64_t in_row, int64_t in_off, int32_t in_bits, int64_t out_off, int32_t out_bits) {
+  p.in_row.push_back((int32_t)in_row);
   p.in_off.push_back((int32_t)in_off);
   p.in_bits.push_back(in_bits);
   p.out_off.push_back((int32_t)out_off);
@@ -81,6 +84,7 @@ void finish_plan(TilePlan& p, const std::vector<TileSeg>& segs, int64_t nr, int6
   p.tiles = (int64_t)p.in_off.size();
   p.panels = (p.tiles + nr - 1) / nr;
   const size_t n = (size_t)(p.panels * nr);
+  p.in_row.resize(n, 0);
   p.in_off.resize(n, 0);
   p.in_bits.resize(n, 0);
   p.out_off.resize(n, 0);
@@ -206,7 +210,7 @@ TilePlan phase_plan(const WinoConv& c, const PhaseLayout& L, int64_t nr, int64_t
           for (int b = 0; b < 2; ++b)
             if (oy + a * c.dil_h < c.h_out && 2 * k + b < L.wo[r]) ob |= 1 << (2 * a + b);
         const int64_t col = 2 * L.nt * r + 2 * k;
-        add_tile(p, iy * L.in_w + L.s0 + col, bits, oy * L.out_w + col, ob);
+        add_tile(p, iy, iy * L.in_w + L.s0 + col, bits, oy * L.out_w + col, ob);
         segs.push_back(TileSeg{seg, L.s0 + col, L.in_w, col, L.out_w});
       }
     }
@@ -290,7 +294,7 @@ TilePlan plan_at(const WinoConv& c, const WinoSource& src, const std::vector<int
           const int64_t y = oy + a * c.dil_h, x = ox + b * c.dil_w;
           if (y >= 0 && y < c.h_out && x >= 0 && x < c.w_out) ob |= 1 << (c.m * a + b);
         }
-      add_tile(p, src.off + iy * src.pitch + ix * src.step, bits,
+      add_tile(p, iy, src.off + iy * src.pitch + ix * src.step, bits,
                (c.out_y0 + c.out_sy * oy) * c.out_pitch + c.out_x0 + c.out_sx * ox, ob);
       segs.push_back(TileSeg{seg, ix, c.w, c.out_x0 + ox, c.out_x0 + c.w_out});
     }
@@ -508,13 +512,13 @@ thread_local GrowBuffer tl_split_chunk;  // a thread's few channels of a WinoSpl
 // transform waiting on it: with two threads the transform took three times its one-thread time.)
 constexpr int64_t kSplitChannels = 8;
 
-// planes [0, n) of x (split.h x split.w each) into out, split's layout.
-void split_source(const WinoSplit& sp, const float* x, int64_t n, float* out) {
+// Rows [y0, y1) of planes [0, n) of x (split.h x split.w each) into out, split's layout.
+void split_source(const WinoSplit& sp, const float* x, int64_t n, int64_t y0, int64_t y1, float* out) {
   const int64_t h = sp.h, w = sp.w, sh = sp.sh, sw = sp.sw, ws = sp.phase_w(), ps = sp.phase_plane();
   for (int64_t q = 0; q < n; ++q) {
     const float* src = x + q * h * w;
     float* dst = out + q * sh * sw * ps;
-    for (int64_t iy = 0; iy < h; ++iy) {
+    for (int64_t iy = y0; iy < y1; ++iy) {
       const float* row = src + iy * w;
       float* even = dst + (iy % sh) * sw * ps + (iy / sh) * ws;
       if (sw == 2) {
@@ -555,10 +559,23 @@ void input_transforms(const IsaTable& isa, const WinoBlock& b, const TilePlan* p
     run(x + lo * plane, lo, hi - lo);
     return;
   }
+  // only the source rows the block's tiles read (a large image has many blocks: copying whole planes
+  // for each made the copy grow with the square of the image's height)
+  int64_t r0 = std::numeric_limits<int64_t>::max(), r1 = std::numeric_limits<int64_t>::min();
+  for (int k = 0; k < in_phases; ++k) {
+    for (int64_t t = t0; t < t0 + b.panels * isa.nr; ++t) {
+      const int32_t rows = plans[k].in_bits[(size_t)t] & 15;  // undilated: rows in_row + i, bit i set
+      if (rows == 0) continue;
+      r0 = std::min<int64_t>(r0, plans[k].in_row[(size_t)t] + __builtin_ctz(rows));
+      r1 = std::max<int64_t>(r1, plans[k].in_row[(size_t)t] + 32 - __builtin_clz(rows));
+    }
+  }
+  if (r0 >= r1) r0 = r1 = 0;  // no tile reads a point: the transforms read nothing either
+  const int64_t y0 = std::min(split->h, r0 * split->sh), y1 = std::min(split->h, r1 * split->sh);
   float* chunk = tl_split_chunk.get((size_t)(kSplitChannels * plane));
   for (int64_t c0 = lo; c0 < hi; c0 += kSplitChannels) {
     const int64_t n = std::min(kSplitChannels, hi - c0);
-    split_source(*split, x + c0 * split->h * split->w, n, chunk);
+    split_source(*split, x + c0 * split->h * split->w, n, y0, y1, chunk);
     run(chunk, c0, n);
   }
 }
