@@ -542,13 +542,13 @@ void split_source(const WinoSplit& sp, const float* x, int64_t n, int64_t y0, in
 }
 
 // The input transforms of channels [lo, hi) of every input phase (plans[k], k < in_phases) into v
-// (channel c of phase k at v + (k * cig + c) * cstride, K = in_phases * cig channels in all), from x
-// (channel 0 of the image and group at x) as it is, or through its WinoSplit copy a few channels at
-// a time.
+// (channel c of phase k at v + (k * cig + c) * cstride, K = in_phases * cig channels in all), from
+// source channels ch0 + c of x as it is, or through its WinoSplit copy a few channels at a time.
 void input_transforms(const IsaTable& isa, const WinoBlock& b, const TilePlan* plans, int in_phases, int m,
-                      int64_t t0, const WinoSplit* split, const float* x, int64_t cig, int64_t lo, int64_t hi,
-                      int64_t xi_stride, int64_t qs, int64_t cstride, float* v) {
-  const int64_t plane = plans[0].src_plane;
+                      int64_t t0, const WinoSplit* split, const float* x, int64_t ch0, int64_t cig, int64_t lo,
+                      int64_t hi, int64_t xi_stride, int64_t qs, int64_t cstride, float* v) {
+  const int64_t plane = plans[0].src_plane;  // between channels of what the tiles read
+  x += ch0 * (split != nullptr ? split->h * split->w : plane);
   auto run = [&](const float* src, int64_t c0, int64_t n) {
     for (int k = 0; k < in_phases; ++k) {
       const WinoBlock bk = in_phases == 1 ? b : block_at(plans[k], isa, m, t0, b.panels);
@@ -598,7 +598,6 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int64_t u_xi = upanels * K * MR;
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
   const int64_t items = c.n * c.groups * blocks;
-  const int64_t in_plane = split != nullptr ? split->h * split->w : plan.src_plane;  // between channels of src
   const int64_t v_floats = 16 * BLOCK_PANELS * NR * K, m_floats = 16 * mrows * BLOCK_PANELS * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
@@ -614,7 +613,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     };
     int64_t lo, hi;
     share(cig, lo, hi);
-    input_transforms(isa, b, plans, in_phases, c.m, t0, split, src + (img * c.c_in + gr * cig) * in_plane, cig, lo, hi,
+    input_transforms(isa, b, plans, in_phases, c.m, t0, split, src, img * c.c_in + gr * cig, cig, lo, hi,
                      b.panels * K * NR, K * NR, NR, v);
     if (parts > 1) {
 #pragma omp barrier
@@ -937,7 +936,6 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
   float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
   const int64_t blocks = (plan.panels + kPanels - 1) / kPanels;
   float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * K));
-  const int64_t x_plane = split != nullptr ? split->h * split->w : plan.src_plane;  // between channels of x
   // One team for everything: per block the threads split the channels of the two transforms, then the
   // 16 GEMMs (each on one thread, its dU[xi] summed over blocks in order: no thread-count dependence).
 #pragma omp parallel
@@ -951,8 +949,8 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
           const int64_t kt = b.panels * NR;
           const int64_t i0 = cig * part / parts, i1 = cig * (part + 1) / parts;
           const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
-          input_transforms(isa, b, plans, in_phases, c.m, t0, split, x + (img * c.c_in + gr * cig) * x_plane, cig, i0,
-                           i1, K * TB, NR, TB, v);
+          input_transforms(isa, b, plans, in_phases, c.m, t0, split, x, img * c.c_in + gr * cig, cig, i0, i1, K * TB,
+                           NR, TB, v);
           isa.wino_output_grad(b, g + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
                                cog * TB, TB, dm + o0 * TB);
 #pragma omp barrier
