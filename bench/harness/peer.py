@@ -65,7 +65,11 @@ def openblas_core(path):
         lib.openblas_get_corename.restype = ctypes.c_char_p
         core = lib.openblas_get_corename().decode()
         forced = os.environ.get("OPENBLAS_CORETYPE")
-        return "core %s%s; " % (core, ", forced by OPENBLAS_CORETYPE" if forced else "")
+        detected = os.environ.get("DETSEG_OPENBLAS_DETECTED")
+        why = ", forced by OPENBLAS_CORETYPE" if forced else ""
+        if forced and detected:
+            why += " (bench/run: OpenBLAS's own detection picked %s on this CPU)" % detected
+        return "core %s%s; " % (core, why)
     except (OSError, AttributeError):
         return ""
 
