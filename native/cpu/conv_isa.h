@@ -116,6 +116,9 @@ struct IsaTable {
   void (*pack_b_shift_t)(const ShiftView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
   // B = the TapView matrix (rows = grid points).
   void (*pack_b_taps)(const TapView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
+  // B = the ShiftView's transposed im2col with columns tap-major: rows k = grid points, column
+  // j = tap * channels + c (pack_b_taps' order, read from the NCHW source itself).
+  void (*pack_b_taps_nchw)(const ShiftView& v, int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst);
   // dst[c * ld_dst + r] = src[r * ld_src + c] for r < rows, c < cols.
   void (*transpose)(const float* src, int64_t rows, int64_t cols, int64_t ld_src, float* dst, int64_t ld_dst);
   // d[2u] = a[u], d[2u + 1] = b[u] for u < n.

@@ -225,6 +225,31 @@ TEST(conv_weight_gradient_matches_a_direct_sum_at_every_isa) {
   CHECK(levels > 0);
 }
 
+// Kernels of at most 2.25 taps per stride cell (undilated, stride_w <= 2) pack the weight gradient's
+// B straight from NCHW x (pack_b_taps_nchw): channel counts that split panels across taps, output
+// widths that are no multiple of the vector (value-by-value tails, K blocks starting mid-row), an
+// unused last input column, padding on both sides, strides (1, 2), two images; every ISA here.
+TEST(conv_weight_gradient_packed_from_nchw_matches_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 40, 26, 101, 24, 13, 50, 2, 2, 2, 2, 0, 0, 1, 1, 1},  // 40 channels, odd width, 50 columns
+      {2, 33, 27, 40, 20, 14, 20, 3, 3, 2, 2, 1, 1, 1, 1, 1},   // 3x3 stride 2 pad 1, two images
+      {1, 32, 10, 64, 8, 10, 32, 1, 2, 1, 2, 0, 0, 1, 1, 1},    // 1x2 kernel, stride (1, 2)
+      {1, 64, 16, 35, 16, 8, 17, 2, 3, 2, 2, 0, 1, 1, 1, 1},    // 2x3, padded left and right
+      {1, 64, 32, 64, 96, 16, 32, 2, 2, 2, 2, 0, 0, 1, 1, 2},   // groups of 32 channels
+  };
+  const int old = detseg::cpu::conv_set_winograd(0);
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;
+    ++levels;
+    for (const Conv2dGeom& g : shapes) CHECK(weight_grad_error(g) < 1e-5);
+  }
+  detseg::cpu::conv_force_isa(-1);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
+
 namespace {
 std::vector<float> normal(std::mt19937& rng, int64_t n) {
   std::normal_distribution<float> nd;
