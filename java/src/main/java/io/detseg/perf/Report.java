@@ -260,7 +260,8 @@ public final class Report {
           .append(run.path("iteration_ms").asText()).append(" ms per case and pass, one fresh JVM per detseg job "
           + "(JMH fork), the same iterations for the peer; case by case, the peer right after detseg; both sides "
           + "with glibc's malloc keeping freed memory (MALLOC_MMAP_THRESHOLD_, MALLOC_TRIM_THRESHOLD_); the peer's "
-          + "OpenBLAS on the kernels its own CPU detection picks (OPENBLAS_* overrides cleared); bench/run says why |\n");
+          + "OpenBLAS on the kernels its own CPU detection picks (OPENBLAS_* overrides cleared), or on the strongest "
+          + "core the CPU runs where that pick falls short of it (the peer line says so); bench/run says why |\n");
     }
     b.append('\n');
 
