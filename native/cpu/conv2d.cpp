@@ -50,6 +50,15 @@ struct ShiftPackBT final : BPacker {
   }
 };
 
+// The transposed view with tap-major columns, read from NCHW (the weight gradient's direct packing).
+struct ShiftPackBTaps final : BPacker {
+  ShiftView v;
+  explicit ShiftPackBTaps(const ShiftView& view) : v(view) {}
+  void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+    conv::conv_isa().pack_b_taps_nchw(v, k0, j0, kc, nc, dst);
+  }
+};
+
 // A grow-only per-thread scratch area (the strided data gradient's phase results, the weight gradient's
 // channels-last bands), on huge pages like the GEMM's packing buffers: 1-3 % faster than a vector's
 // 4 KiB pages (3x3 stride-2 and 2x2 stride-2 gradients, 3x3 64->64 weight gradient; alternating builds).
@@ -812,27 +821,20 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
       const int64_t n = bidx / bpi, bi = bidx - n * bpi;
       const int64_t oy0 = bi * band_rows, oy1 = std::min(g.h_out, oy0 + band_rows);
       const int64_t pixels = (oy1 - oy0) * g.w_out;
-      const int64_t r0 = std::max<int64_t>(0, oy0 * g.stride_h + min_dy);
-      const int64_t r1 = std::min<int64_t>(g.h, (oy1 - 1) * g.stride_h + max_dy + 1);
-      const int64_t rows = std::max<int64_t>(0, r1 - r0);
       // A = dy's band as it is ([co][p], rows P apart): its packer transposes 16x16 blocks into the
       // micro-panels, one pass over the band (a channels-last copy first was a second one)
       conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, P, false);
       if (direct) {
         for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h;  // grid rows from the band's first
-        ShiftView v{x + (n * g.c_in + gr * cig) * in_plane, cig, in_plane, g.h, g.w, oy1 - oy0, g.w_out,
-                    g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()};
-        struct NchwTapPackB final : conv::BPacker {
-          ShiftView v;
-          explicit NchwTapPackB(const ShiftView& view) : v(view) {}
-          void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
-            conv::conv_isa().pack_b_taps_nchw(v, k0, j0, kc, nc, dst);
-          }
-        } b(v);
+        ShiftPackBTaps b(ShiftView{x + (n * g.c_in + gr * cig) * in_plane, cig, in_plane, g.h, g.w, oy1 - oy0,
+                                   g.w_out, g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()});
         conv::gemm(cog, Nw, pixels, a, b, c, Nw, !first, 1);
         first = false;
         continue;
       }
+      const int64_t r0 = std::max<int64_t>(0, oy0 * g.stride_h + min_dy);
+      const int64_t r1 = std::min<int64_t>(g.h, (oy1 - 1) * g.stride_h + max_dy + 1);
+      const int64_t rows = std::max<int64_t>(0, r1 - r0);
       // per-thread grow-only buffers: a vector per band (~1 MiB each) was unmapped and faulted in again
       // on every call
       float* xt = tl_scratch2.get((size_t)std::max<int64_t>(1, rows * g.w * cig));

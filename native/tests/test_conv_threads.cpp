@@ -198,6 +198,21 @@ double weight_grad_error(const Conv2dGeom& g) {
         }
   return worst;
 }
+
+// weight_grad_error of every shape under 1e-5 at each instruction set this CPU has, on the GEMM paths
+// (Winograd's weight gradient off).
+void check_weight_grad_at_every_isa(const Conv2dGeom* shapes, size_t count) {
+  const int old = detseg::cpu::conv_set_winograd(0);
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;  // this CPU lacks the level
+    ++levels;
+    for (size_t i = 0; i < count; ++i) CHECK(weight_grad_error(shapes[i]) < 1e-5);
+  }
+  detseg::cpu::conv_force_isa(-1);
+  detseg::cpu::conv_set_winograd(old);
+  CHECK(levels > 0);
+}
 }  // namespace
 
 // The channels-last weight gradient (up to 128 output channels) packs whole 32-channel (AVX-512),
@@ -213,16 +228,7 @@ TEST(conv_weight_gradient_matches_a_direct_sum_at_every_isa) {
       {1, 48, 14, 17, 12, 14, 17, 3, 3, 1, 1, 2, 2, 2, 2, 1},   // dilation 2, pad 2
       {1, 96, 9, 21, 32, 5, 11, 3, 3, 2, 2, 1, 1, 1, 1, 2},     // groups of 48 channels, stride 2
   };
-  const int old = detseg::cpu::conv_set_winograd(0);  // the GEMM path, not Winograd's weight gradient
-  int levels = 0;
-  for (int level = 0; level <= 2; ++level) {
-    if (!detseg::cpu::conv_force_isa(level)) continue;  // this CPU lacks the level
-    ++levels;
-    for (const Conv2dGeom& g : shapes) CHECK(weight_grad_error(g) < 1e-5);
-  }
-  detseg::cpu::conv_force_isa(-1);
-  detseg::cpu::conv_set_winograd(old);
-  CHECK(levels > 0);
+  check_weight_grad_at_every_isa(shapes, sizeof(shapes) / sizeof(shapes[0]));
 }
 
 // Kernels of at most 2.25 taps per stride cell (undilated, stride_w <= 2) pack the weight gradient's
@@ -238,16 +244,7 @@ TEST(conv_weight_gradient_packed_from_nchw_matches_a_direct_sum_at_every_isa) {
       {1, 64, 16, 35, 16, 8, 17, 2, 3, 2, 2, 0, 1, 1, 1, 1},    // 2x3, padded left and right
       {1, 64, 32, 64, 96, 16, 32, 2, 2, 2, 2, 0, 0, 1, 1, 2},   // groups of 32 channels
   };
-  const int old = detseg::cpu::conv_set_winograd(0);
-  int levels = 0;
-  for (int level = 0; level <= 2; ++level) {
-    if (!detseg::cpu::conv_force_isa(level)) continue;
-    ++levels;
-    for (const Conv2dGeom& g : shapes) CHECK(weight_grad_error(g) < 1e-5);
-  }
-  detseg::cpu::conv_force_isa(-1);
-  detseg::cpu::conv_set_winograd(old);
-  CHECK(levels > 0);
+  check_weight_grad_at_every_isa(shapes, sizeof(shapes) / sizeof(shapes[0]));
 }
 
 namespace {
