@@ -13,10 +13,11 @@ Haswell) replaces a weaker detected one, checked by loading OpenBLAS with it set
 OpenBLAS lacks is not printed). Prints "<core> <detected core>".
 """
 
-import ctypes
 import os
 import subprocess
 import sys
+
+import peer  # this folder's peer.py (the script's folder is on sys.path)
 
 # Weakest first: detection is replaced only by a core further down this list.
 RANK = ["Prescott", "Core2", "Penryn", "Dunnington", "Nehalem", "Sandybridge", "Haswell", "Zen", "SkylakeX",
@@ -43,25 +44,14 @@ def strongest_core(flags):
 
 
 def openblas_path():
-    """The OpenBLAS torch resolves libblas.so.3 to (as bench/harness/peer.py finds it)."""
+    """The OpenBLAS torch resolves libblas.so.3 to (as bench/harness/peer.py finds it), or None."""
     import torch  # noqa: F401  (loads the BLAS)
-    with open("/proc/self/maps", encoding="utf-8") as f:
-        for line in f:
-            path = line.split()[-1] if "/" in line else ""
-            if "openblas" in os.path.realpath(path) and os.path.basename(path).startswith(("libblas.so", "libopenblas")):
-                return path
-    return None
-
-
-def core_name(path):
-    lib = ctypes.CDLL(path)
-    lib.openblas_get_corename.restype = ctypes.c_char_p
-    return lib.openblas_get_corename().decode()
+    return next((p for p in peer.mapped_libraries() if peer.is_openblas(p)), None)
 
 
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--name":  # the child: the core OpenBLAS runs here
-        print(core_name(sys.argv[2]))
+        print(peer.openblas_corename(sys.argv[2]))
         return 0
     try:
         path = openblas_path()
@@ -69,7 +59,7 @@ def main():
         return 0
     if path is None:
         return 0
-    detected = core_name(path)
+    detected = peer.openblas_corename(path)
     best = strongest_core(cpu_flags())
     if best is None or detected not in RANK or RANK.index(detected) >= RANK.index(best):
         return 0

@@ -38,18 +38,39 @@ INSTALL = "apt-get install python3-torch python3-torchvision"
 BLAS_INSTALL = "apt-get install libopenblas0-openmp (bench/install-peer-deps.sh does it)"
 
 
+def mapped_libraries():
+    """The files mapped into this process, sorted (empty when /proc/self/maps cannot be read)."""
+    try:
+        with open("/proc/self/maps", encoding="utf-8") as f:
+            return sorted({line.split()[-1] for line in f if "/" in line})
+    except OSError:
+        return []
+
+
+def is_openblas(path):
+    """Whether a mapped library is OpenBLAS (as libblas.so.3 through Debian's alternatives, or itself)."""
+    name = os.path.basename(path)
+    return "openblas" in os.path.realpath(path) and (name.startswith("libblas.so") or "openblas" in name)
+
+
+def openblas_corename(path):
+    """The kernel set the OpenBLAS at path runs in this process (raises OSError / AttributeError)."""
+    import ctypes
+    lib = ctypes.CDLL(path)
+    lib.openblas_get_corename.restype = ctypes.c_char_p
+    return lib.openblas_get_corename().decode()
+
+
 def loaded_blas():
     """The BLAS torch's libblas.so.3 resolved to in this process (Debian picks it by alternatives):
     torch runs matmul, linear and its transposed convolution (no oneDNN path) on it."""
-    try:
-        with open("/proc/self/maps", encoding="utf-8") as f:
-            paths = {line.split()[-1] for line in f if "/" in line}
-    except OSError:
+    paths = mapped_libraries()
+    if not paths:
         return "unknown"
-    for path in sorted(paths):
+    for path in paths:
         name = os.path.basename(path)
         real = os.path.realpath(path)
-        if "openblas" in real and (name.startswith("libblas.so") or "openblas" in name):
+        if is_openblas(path):
             return "OpenBLAS (%s%s)" % (openblas_core(path), real)
         if name.startswith("libblas.so") or name.startswith("libmkl"):
             return "reference BLAS (%s)" % real
@@ -60,10 +81,7 @@ def openblas_core(path):
     """The kernel set OpenBLAS chose ("core Cooperlake; " ...), or "" when it does not say: its speed
     here differs ~2x between the AVX2 and AVX-512 cores, and OPENBLAS_CORETYPE overrides the choice."""
     try:
-        import ctypes
-        lib = ctypes.CDLL(path)
-        lib.openblas_get_corename.restype = ctypes.c_char_p
-        core = lib.openblas_get_corename().decode()
+        core = openblas_corename(path)
         forced = os.environ.get("OPENBLAS_CORETYPE")
         detected = os.environ.get("DETSEG_OPENBLAS_DETECTED")
         why = ", forced by OPENBLAS_CORETYPE" if forced else ""
