@@ -186,6 +186,27 @@ bool winograd_weight_grad_strided(const Conv2dGeom& g, const float* x, const flo
   return true;
 }
 
+// Both (conv2d_forward_and_weight_grad_f32) where both take the Winograd input phases.
+bool winograd_forward_and_weight_grad_strided(const Conv2dGeom& g, const float* x, const float* weight, float* y,
+                                              const float* dy, float* dweight) {
+  const StridedPhases p = strided_phases(g);
+  const int np = (int)p.cs.size();
+  if (np == 0 || (conv::winograd_mode() != 2 && (!conv::winograd_in_phases_pay(p.cs.data(), np) ||
+                                                  !conv::winograd_weight_grad_in_phases_pay(p.cs.data(), np))))
+    return false;
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  std::vector<conv::WinoWeights> wts;
+  std::vector<conv::WinoGradTaps> taps;
+  for (int64_t t0 : p.t0) {
+    wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+    taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  }
+  conv::winograd_conv_in_phases_with_weight_grad(p.cs.data(), p.srcs.data(), p.split, wts.data(), taps.data(), np, x,
+                                                 y, dy);
+  g_winograd_runs.fetch_add(2, std::memory_order_relaxed);
+  return true;
+}
+
 // Taps of the forward im2col: (ky*dh - ph, kx*dw - pw) in (ky, kx) order.
 void forward_taps(const Conv2dGeom& g, std::vector<int64_t>& ty, std::vector<int64_t>& tx) {
   ty.clear();
@@ -866,6 +887,13 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
 }
 
 }  // namespace
+
+void conv2d_forward_and_weight_grad_f32(const Conv2dGeom& g, const float* x, const float* weight, float* y,
+                                        const float* dy, float* dweight) {
+  if (winograd_forward_and_weight_grad_strided(g, x, weight, y, dy, dweight)) return;
+  conv2d_forward_f32(g, x, weight, nullptr, y);
+  conv2d_backward_weight_f32(g, x, dy, dweight);
+}
 
 void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight) {
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;

@@ -406,7 +406,8 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
       const int64_t gr = item / upanels, p = item % upanels;
       const int64_t rows = std::min(mr, cog - p * mr);
       float* dst0 = u + gr * NOUT * xi_floats + p * panel_floats;
-      std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
+      if constexpr (NOUT != R * R)
+        std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
       for (int k = 0; k < in_phases; ++k) {
         for (int64_t o = 0; o < rows; ++o) {
           const int64_t vo = p * mr + o;
@@ -418,55 +419,68 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
           lane_skx[at] = wt.skx;
         }
       }
-      for (int64_t i0 = 0; i0 < K; i0 += kWChunk) {
-        const int64_t n = std::min(kWChunk, K - i0);
-        // inputs outer, lanes inner: lanes next to each other read the same kernel (the phases' taps of
-        // one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would evict
-        // from L1 before the next lane came back to it
-        for (int64_t ii = 0; ii < n; ++ii) {
-          const int64_t k = (i0 + ii) / cig, i = i0 + ii - k * cig;
-          for (int64_t o = 0; o < rows; ++o) {
-            const size_t at = (size_t)(k * kWLanes + o);
-            const float* wo = lane_w[at] + i * lane_si[at];
-            // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
-            // row of outputs), so the hardware prefetcher does not follow
-            if (i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[at]);
-            for (int ky = 0; ky < R; ++ky)
-              for (int kx = 0; kx < R; ++kx)
-                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
-          }
-        }
-        for (int64_t ii = 0; ii < n; ++ii) {
-          const float* tp = taps + ii * R * R * kWLanes;
-          if constexpr (NOUT == R * R) {
-            for (int t = 0; t < NOUT; ++t)
-              std::memcpy(stage + (t * kWChunk + ii) * MR, tp + t * kWLanes, sizeof(float) * MR);
-          } else {
-            for (int kx = 0; kx < R; ++kx) {
-              const float* g[R];
-              float* t[4];
-              for (int ky = 0; ky < R; ++ky) g[ky] = tp + (ky * R + kx) * kWLanes;
-              for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * kWLanes;
-              g_columns<R>(g, t);
+      if constexpr (NOUT == R * R) {
+        if (rows < mr) std::fill(stage, stage + NOUT * kWChunk * MR, 0.0f);  // U rows of 0 past the outputs
+      }
+      // Chunks of 16 inputs, every input phase of a chunk in turn: the phases read the same kernels
+      // (their taps interleave in one 64-byte kernel), which are still in L1 for the phases after the
+      // first (chunk by chunk through K, phase after phase, each kernel line came from L2 in_phases times:
+      // the k4 s2 p1 benchmark's input gradient 2.14 -> 2.07 ms).
+      for (int64_t ic0 = 0; ic0 < cig; ic0 += kWChunk) {
+        for (int k = 0; k < in_phases; ++k) {
+          const int64_t i0 = k * cig + ic0, n = std::min(kWChunk, cig - ic0);
+          // inputs outer, lanes inner: lanes next to each other read the same kernel (the output phases'
+          // taps of one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would
+          // evict from L1 before the next lane came back to it
+          for (int64_t ii = 0; ii < n; ++ii) {
+            const int64_t i = ic0 + ii;
+            for (int64_t o = 0; o < rows; ++o) {
+              const size_t at = (size_t)(k * kWLanes + o);
+              const float* wo = lane_w[at] + i * lane_si[at];
+              // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
+              // row of outputs), so the hardware prefetcher does not follow
+              if (k == 0 && i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[at]);
+              if constexpr (NOUT == R * R) {
+                // the taps straight into the chunk's U rows
+                for (int ky = 0; ky < R; ++ky)
+                  for (int kx = 0; kx < R; ++kx)
+                    stage[((ky * R + kx) * kWChunk + ii) * MR + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
+              } else {
+                for (int ky = 0; ky < R; ++ky)
+                  for (int kx = 0; kx < R; ++kx)
+                    taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
+              }
             }
-            for (int r = 0; r < 4; ++r) {
-              const float* g[R];
-              float* t[4];
-              for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * kWLanes;
-              for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
-              g_columns<R>(g, t);
-            }
-            for (int xi = 0; xi < 16; ++xi)
-              std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
           }
-        }
-        // U's NOUT rows of the panel take the chunk as whole runs of n*MR floats: written input by input
-        // (16 rows 530 KiB apart at 256 -> 512 channels, 8 of them on one L1 set) each partly written
-        // line was evicted and fetched again before its next input came
-        for (int xi = 0; xi < NOUT; ++xi) {
-          float* d = dst0 + xi * xi_floats + i0 * mr;
-          const float* sp = stage + xi * kWChunk * MR;
-          std::memcpy(d, sp, sizeof(float) * MR * n);
+          if constexpr (NOUT != R * R) {
+            for (int64_t ii = 0; ii < n; ++ii) {
+              const float* tp = taps + ii * R * R * kWLanes;
+              for (int kx = 0; kx < R; ++kx) {
+                const float* g[R];
+                float* t[4];
+                for (int ky = 0; ky < R; ++ky) g[ky] = tp + (ky * R + kx) * kWLanes;
+                for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * kWLanes;
+                g_columns<R>(g, t);
+              }
+              for (int r = 0; r < 4; ++r) {
+                const float* g[R];
+                float* t[4];
+                for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * kWLanes;
+                for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
+                g_columns<R>(g, t);
+              }
+              for (int xi = 0; xi < 16; ++xi)
+                std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
+            }
+          }
+          // U's NOUT rows of the panel take the chunk as whole runs of n*MR floats: written input by input
+          // (16 rows 530 KiB apart at 256 -> 512 channels, 8 of them on one L1 set) each partly written
+          // line was evicted and fetched again before its next input came
+          for (int xi = 0; xi < NOUT; ++xi) {
+            float* d = dst0 + xi * xi_floats + i0 * mr;
+            const float* sp = stage + xi * kWChunk * MR;
+            std::memcpy(d, sp, sizeof(float) * MR * n);
+          }
         }
       }
     }
@@ -587,8 +601,18 @@ void input_transforms(const IsaTable& isa, const WinoBlock& b, const TilePlan* p
 // in_phases > 1 (winograd_conv_in_phases): the tiles of plans[k] read input phase k, whose channels are
 // K rows k*cig .. (k+1)*cig - 1 of V and U; the products sum over all, stored through plans[0].
 // phases > 1 (winograd_conv_phases) and in_phases > 1 do not go together.
+// keep (winograd_conv_in_phases_with_weight_grad): only items [keep->item0, keep->item1), each item's V
+// left in keep->v (item i at (i - item0) * block_v_floats(...)) for the weight gradient's products.
+struct KeptBlocks {
+  int64_t item0, item1;
+  float* v;
+};
+
+int64_t block_v_floats(const IsaTable& isa, int64_t K) { return 16 * BLOCK_PANELS * isa.nr * K; }
+
 void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
-                const WinoSplit* split, const float* u, const float* src, const float* bias, float* const* dsts) {
+                const WinoSplit* split, const float* u, const float* src, const float* bias, float* const* dsts,
+                const KeptBlocks* keep = nullptr) {
   const TilePlan& plan = plans[0];
   const bool lazy = lazy_u(c);
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
@@ -597,12 +621,15 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int64_t upanels = (cog + MR - 1) / MR, mrows = upanels * MR;
   const int64_t u_xi = upanels * K * MR;
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
-  const int64_t items = c.n * c.groups * blocks;
-  const int64_t v_floats = 16 * BLOCK_PANELS * NR * K, m_floats = 16 * mrows * BLOCK_PANELS * NR;
+  const int64_t item0 = keep != nullptr ? keep->item0 : 0;
+  const int64_t items = (keep != nullptr ? keep->item1 : c.n * c.groups * blocks) - item0;
+  const int64_t v_floats = block_v_floats(isa, K), m_floats = 16 * mrows * BLOCK_PANELS * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
   // with a barrier between the steps when the item is shared (parts > 1).
-  auto run_item = [&](int64_t item, int part, int parts, float* v, float* m, float* abuf) {
+  auto run_item = [&](int64_t it, int part, int parts, float* v, float* m, float* abuf) {
+    const int64_t item = item0 + it;
+    if (keep != nullptr) v = keep->v + it * v_floats;
     const int64_t blk = item % blocks, ng = item / blocks;
     const int64_t img = ng / c.groups, gr = ng - img * c.groups;
     const int64_t t0 = blk * BLOCK_PANELS * NR;
@@ -687,7 +714,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     // block's V and M are written by one core and read by the other, and those hand-overs cost more
     // than the blocks' products gain from being split (4x4 stride 2, 128 -> 256 channels at 32x32,
     // two blocks: 2.88 -> 2.61 ms; the input transform alone ran 3x slower than on one thread).
-    float* v = tl_inputs.get((size_t)v_floats);
+    float* v = keep != nullptr ? nullptr : tl_inputs.get((size_t)v_floats);
     float* m = tl_products.get((size_t)m_floats);
 #pragma omp parallel num_threads(T)
     {
@@ -699,7 +726,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(T, items));
 #pragma omp parallel num_threads(nt)
   {
-    float* v = tl_inputs.get((size_t)v_floats);
+    float* v = keep != nullptr ? nullptr : tl_inputs.get((size_t)v_floats);
     float* m = tl_products.get((size_t)m_floats);
     float* abuf = lazy ? tl_apanel.get((size_t)(K * MR)) : nullptr;
 #pragma omp for schedule(dynamic, 1)
@@ -769,9 +796,7 @@ namespace {
 // U for the F(2x2, 3x3) products, or for F(3x3, 2x2) the tap panels run_blocks combines its A panels
 // from (U is 4x the kernel there and, at 256 -> 4 x 128 channels, 8 MiB: written out whole and read
 // back it cost a third of the run), then the tile blocks.
-void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, int in_phases,
-              const TilePlan* plans, const WinoSplit* split, const float* src, const float* bias,
-              float* const* dsts) {
+const float* build_u(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, int in_phases) {
   const int64_t MR = isa.mr;
   const int64_t K = c.c_in / c.groups * in_phases, cog = c.c_out / c.groups * phases;
   const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
@@ -782,7 +807,13 @@ void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, in
   } else {
     transform_weights<3>(MR, c, wts, phases, in_phases, u);
   }
-  run_blocks(c, isa, plans, phases, in_phases, split, u, src, bias, dsts);
+  return u;
+}
+
+void run_conv(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, int in_phases,
+              const TilePlan* plans, const WinoSplit* split, const float* src, const float* bias,
+              float* const* dsts) {
+  run_blocks(c, isa, plans, phases, in_phases, split, build_u(c, isa, wts, phases, in_phases), src, bias, dsts);
 }
 }  // namespace
 
@@ -1023,17 +1054,13 @@ bool winograd_weight_grad_in_phases_pay(const WinoConv* cs, int phases) {
   return winograd_in_phases_pay(cs, phases) && c.c_out / c.groups >= 96;
 }
 
-void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
-                                    const WinoGradTaps* taps, int phases, const float* x, const float* dy) {
-  const IsaTable& isa = conv_isa();
-  const WinoConv& c = cs[0];
+namespace {
+// Phase k's 2x2 taps = G^T dU G, F(3x3, 2x2)'s G^T = [1 1/2 1/2 0; 0 1/2 -1/2 -1]. dU[xi] are 16
+// matrices of c_out x K (at 256 x 512: 512 KiB apart, one L1 and L2 set for all 16): 16 inputs at a
+// time, each xi's line used whole at once (one input per step missed on nearly every load and made
+// this a third of the weight gradient).
+void in_phases_taps_from_du(const WinoConv& c, const WinoGradTaps* taps, int phases, const float* du) {
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * phases;
-  const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
-  const float* du = weight_grad_products(c, isa, plans.data(), phases, &split, x, dy);
-  // phase k's 2x2 taps = G^T dU G, F(3x3, 2x2)'s G^T = [1 1/2 1/2 0; 0 1/2 -1/2 -1]. dU[xi] are 16
-  // matrices of c_out x K (at 256 x 512: 512 KiB apart, one L1 and L2 set for all 16): 16 inputs at a
-  // time, each xi's line used whole at once (one input per step missed on nearly every load and made
-  // this a third of the weight gradient).
   constexpr int64_t kLanes = kDuLanes;
   const int64_t chunks = (K + kLanes - 1) / kLanes, items = c.c_out * chunks;
 #pragma omp parallel for schedule(static)
@@ -1062,6 +1089,89 @@ void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, 
         for (int tb = 0; tb < 2; ++tb) w[ta * tp.sky + tb * tp.skx] = w4[ta * 2 + tb][l];
     }
   }
+}
+
+// B = V[xi]^T (tiles x input channels) of the weight gradient's products, read from the forward's kept
+// blocks (run_blocks' layout: per block [xi][panel][K][NR], tiles of a panel contiguous per channel):
+// each panel's piece is one transposing copy, the same one DensePackB makes of a [K][tiles] matrix.
+struct KeptVPackB final : BPacker {
+  const float* v;  // block 0
+  int64_t xi, K, nr, v_floats, last_block, last_panels;
+  KeptVPackB(const float* v_, int64_t xi_, int64_t K_, int64_t nr_, int64_t v_floats_, int64_t last_block_,
+             int64_t last_panels_)
+      : v(v_), xi(xi_), K(K_), nr(nr_), v_floats(v_floats_), last_block(last_block_), last_panels(last_panels_) {}
+  void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+    const IsaTable& isa = conv_isa();
+    for (int64_t k = k0; k < k0 + kc;) {
+      const int64_t panel = k / nr, lane = k - panel * nr, len = std::min(nr - lane, k0 + kc - k);
+      const int64_t blk = panel / BLOCK_PANELS, q = panel - blk * BLOCK_PANELS;
+      const int64_t panels = blk == last_block ? last_panels : BLOCK_PANELS;
+      const float* base = v + blk * v_floats + (xi * panels + q) * K * nr;
+      for (int64_t j = 0; j < nc; j += nr)
+        isa.pack_b(base, nr, true, lane, j0 + j, len, std::min(nr, nc - j), dst + j * kc + (k - k0) * nr);
+      k += len;
+    }
+  }
+};
+}  // namespace
+
+void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
+                                    const WinoGradTaps* taps, int phases, const float* x, const float* dy) {
+  const IsaTable& isa = conv_isa();
+  const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
+  in_phases_taps_from_du(cs[0], taps, phases, weight_grad_products(cs[0], isa, plans.data(), phases, &split, x, dy));
+}
+
+// Blocks of one (image, group) whose V the forward keeps for the weight gradient at a time: a fixed
+// count (sums do not depend on the thread count), 2 MiB of V a block at 4 x 128 inputs.
+constexpr int64_t kKeptBlocks = 4;
+
+void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
+                                              const WinoWeights* wts, const WinoGradTaps* taps, int phases,
+                                              const float* x, float* y, const float* dy) {
+  const IsaTable& isa = conv_isa();
+  const WinoConv& c = cs[0];
+  const std::vector<TilePlan> plans = in_phase_plans(cs, srcs, phases, isa);
+  const TilePlan& plan = plans[0];
+  const int64_t NR = isa.nr;
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * phases;
+  const float* u = build_u(c, isa, wts, 1, phases);
+  const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
+  const int64_t v_floats = block_v_floats(isa, K), TB = kKeptBlocks * BLOCK_PANELS * NR;
+  float* v = tl_grad_v.get((size_t)(std::min(kKeptBlocks, blocks) * v_floats));
+  float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
+  float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * K));
+  for (int64_t img = 0; img < c.n; ++img) {
+    for (int64_t gr = 0; gr < c.groups; ++gr) {
+      for (int64_t b0 = 0; b0 < blocks; b0 += kKeptBlocks) {
+        const int64_t b1 = std::min(blocks, b0 + kKeptBlocks), item0 = (img * c.groups + gr) * blocks;
+        const KeptBlocks keep{item0 + b0, item0 + b1, v};
+        run_blocks(c, isa, plans.data(), 1, phases, &split, u, x, nullptr, &y, &keep);
+        // the weight gradient's products over these blocks' tiles, dM beside their V
+        const int64_t p0 = b0 * BLOCK_PANELS, p1 = std::min(plan.panels, b1 * BLOCK_PANELS), kt = (p1 - p0) * NR;
+        const bool first = img == 0 && b0 == 0;
+#pragma omp parallel
+        {
+          const int part = omp_get_thread_num(), parts = omp_get_num_threads();
+          const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
+          for (int64_t blk = b0; blk < b1; ++blk) {
+            const int64_t q0 = blk * BLOCK_PANELS, panels = std::min(BLOCK_PANELS, plan.panels - q0);
+            const WinoBlock b = block_at(plan, isa, c.m, q0 * NR, panels);
+            isa.wino_output_grad(b, dy + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
+                                 cog * kt, kt, dm + o0 * kt + (q0 - p0) * NR);
+          }
+#pragma omp barrier
+          for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
+            const DensePackA a(dm + xi * cog * kt, kt, false);
+            const KeptVPackB bb(v, xi, K, NR, v_floats, b1 - 1 - b0,
+                                std::min(BLOCK_PANELS, plan.panels - (b1 - 1) * BLOCK_PANELS));
+            gemm(cog, K, kt, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
+          }
+        }
+      }
+    }
+  }
+  in_phases_taps_from_du(c, taps, phases, du);
 }
 
 }  // namespace conv

@@ -96,6 +96,16 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_conv2dBackwardWeight
   });
 }
 
+JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_conv2dForwardAndBackwardWeight(
+    JNIEnv* env, jclass, jlongArray geom, jlong x, jlong w, jlong y, jlong dy, jlong dw) {
+  detseg::cpu::Conv2dGeom g;
+  if (!read_geom(env, geom, &g)) return;
+  detseg_jni::guarded(env, "java/lang/RuntimeException", [&] {
+    detseg::cpu::conv2d_forward_and_weight_grad_f32(g, cf(x), cf(w), f(y), cf(dy), f(dw));
+    return 0;
+  });
+}
+
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_addChannelBias(JNIEnv*, jclass, jlong out, jlong n,
                                                                             jlong c, jlong hw, jlong bias) {
   detseg::cpu::add_channel_bias_f32(f(out), n, c, hw, cf(bias));

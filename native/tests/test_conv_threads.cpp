@@ -415,6 +415,77 @@ double forward_error(const Conv2dGeom& g, bool with_bias) {
 }
 }  // namespace
 
+// A transposed convolution's input and weight gradients at once (conv2d_forward_and_weight_grad_f32,
+// the forward keeping its input transforms for the weight gradient): the forward is bit for bit the
+// forward alone, the weight gradient matches a direct sum as the weight gradient alone does, both the
+// same bits on 1 and 2 threads; with more tile blocks than one kept set (several rounds summing into dU), two
+// images, groups, odd sizes, nine phases, at every instruction set. Not fused (Winograd off), the two
+// plain paths.
+namespace {
+double forward_and_weight_grad_error(const Conv2dGeom& g) {
+  std::mt19937 rng(41);
+  const int64_t cig = g.c_in / g.groups;
+  const std::vector<float> x = normal(rng, g.n * g.c_in * g.h * g.w), w = normal(rng, g.c_out * cig * g.kh * g.kw);
+  const std::vector<float> dy = normal(rng, g.n * g.c_out * g.h_out * g.w_out);
+  const size_t ny = (size_t)(g.n * g.c_out * g.h_out * g.w_out), nw = w.size();
+  std::vector<float> y(ny, -7777.0f), dw(nw, -7777.0f), y2(ny, 3.0f), dw2(nw, 3.0f);
+  std::vector<float> y_alone(ny, 5.0f), dw_alone(nw, 5.0f);
+  const int before = omp_get_max_threads();
+  omp_set_num_threads(1);
+  detseg::cpu::conv2d_forward_and_weight_grad_f32(g, x.data(), w.data(), y.data(), dy.data(), dw.data());
+  omp_set_num_threads(2);
+  detseg::cpu::conv2d_forward_and_weight_grad_f32(g, x.data(), w.data(), y2.data(), dy.data(), dw2.data());
+  omp_set_num_threads(before);
+  CHECK(same_bits(y, y2));
+  CHECK(same_bits(dw, dw2));
+  detseg::cpu::conv2d_forward_f32(g, x.data(), w.data(), nullptr, y_alone.data());
+  detseg::cpu::conv2d_backward_weight_f32(g, x.data(), dy.data(), dw_alone.data());
+  CHECK(same_bits(y, y_alone));
+  double worst = 0.0;
+  for (int64_t co = 0; co < g.c_out; ++co)
+    for (int64_t ci = 0; ci < cig; ++ci)
+      for (int64_t ky = 0; ky < g.kh; ++ky)
+        for (int64_t kx = 0; kx < g.kw; ++kx) {
+          const int64_t cin = (co / (g.c_out / g.groups)) * cig + ci;
+          double s = 0.0, mag = 0.0;
+          for (int64_t n = 0; n < g.n; ++n)
+            for (int64_t oy = 0; oy < g.h_out; ++oy)
+              for (int64_t ox = 0; ox < g.w_out; ++ox) {
+                const int64_t iy = oy * g.stride_h - g.pad_h + ky, ix = ox * g.stride_w - g.pad_w + kx;
+                if (iy < 0 || iy >= g.h || ix < 0 || ix >= g.w) continue;
+                const double p = (double)x[(size_t)(((n * g.c_in + cin) * g.h + iy) * g.w + ix)] *
+                                 dy[(size_t)(((n * g.c_out + co) * g.h_out + oy) * g.w_out + ox)];
+                s += p;
+                mag += std::fabs(p);
+              }
+          const size_t at = (size_t)(((co * cig + ci) * g.kh + ky) * g.kw + kx);
+          worst = std::max(worst, std::fabs(dw[at] - s) / (mag + 1e-30));
+          worst = std::max(worst, std::fabs(dw_alone[at] - s) / (mag + 1e-30));
+        }
+  return worst;
+}
+}  // namespace
+
+TEST(conv_forward_and_weight_gradient_together_match_each_alone_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 16, 64, 64, 24, 32, 32, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 121 tiles: one kept set
+      {1, 8, 130, 132, 12, 65, 66, 4, 4, 2, 2, 1, 1, 1, 1, 1},  // 22 x 22 tiles: several kept sets
+      {2, 24, 12, 14, 32, 6, 7, 4, 4, 2, 2, 1, 1, 1, 1, 2},     // groups, two images
+      {1, 20, 15, 19, 24, 7, 9, 4, 4, 2, 2, 1, 1, 1, 1, 1},     // odd sizes
+      {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},     // 6x6 stride 3: nine phases
+  };
+  // runs: together on 1 and on 2 threads (2 each), then the forward and the weight gradient alone
+  check_winograd_at_every_isa(shapes, std::size(shapes), 6, "together: weight gradient", [](const Conv2dGeom& g) {
+    return std::vector<double>{forward_and_weight_grad_error(g)};
+  });
+  const int old = detseg::cpu::conv_set_winograd(0);
+  const int64_t runs0 = detseg::cpu::conv_winograd_runs();
+  CHECK(forward_and_weight_grad_error(shapes[0]) < 2e-5);
+  CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)0);
+  detseg::cpu::conv_set_winograd(old);
+}
+
 // F(2x2, 3x3)'s forward, data gradient and weight gradient where rows hold fewer tiles than a lane
 // group has lanes, so groups take up to three rows (pieces) and, past that, the gathers; at every
 // instruction set, against a double-precision direct sum.

@@ -9,7 +9,8 @@ import io.detseg.tensor.Tensor;
  *
  * <p>A transposed convolution has no entry of its own: its forward is {@link #conv2dBackwardData}
  * of the conv2d it transposes (a gather), its input gradient is {@link #conv2dForward} and its
- * weight gradient is {@link #conv2dBackwardWeight} with input and gradient swapped.
+ * weight gradient is {@link #conv2dBackwardWeight} with input and gradient swapped (both at once:
+ * {@link #conv2dForwardAndBackwardWeight}).
  */
 public interface ConvKernels {
   /**
@@ -34,6 +35,18 @@ public interface ConvKernels {
 
   /** gradWeight = the weight gradient of conv2d applied to gradOutput, summed over the batch. */
   void conv2dBackwardWeight(ConvGeometry g, Tensor input, Tensor gradOutput, Tensor gradWeight);
+
+  /**
+   * Both output = conv2d(input, weight) (no bias) and gradWeight = the weight gradient of conv2d at
+   * input applied to gradOutput: a transposed convolution's input and weight gradients, which read the
+   * same tensor (its output gradient, input here). Backends that can share work between the two (the
+   * CPU transforms input once for both) override this; the default runs them one after the other.
+   */
+  default void conv2dForwardAndBackwardWeight(ConvGeometry g, Tensor input, Tensor weight, Tensor output,
+      Tensor gradOutput, Tensor gradWeight) {
+    conv2dForward(g, input, weight, null, output);
+    conv2dBackwardWeight(g, input, gradOutput, gradWeight);
+  }
 
   /**
    * The forward of a transposed convolution: out = conv2dBackwardData(input) + bias (bias per channel

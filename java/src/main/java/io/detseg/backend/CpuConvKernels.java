@@ -47,6 +47,14 @@ final class CpuConvKernels implements ConvKernels {
     CpuConvNative.conv2dBackwardWeight(g.toArray(), input.address(), gradOutput.address(), gradWeight.address());
   }
 
+  /** One native call: the input transforms of the shared input are computed once where both run by Winograd. */
+  @Override
+  public void conv2dForwardAndBackwardWeight(ConvGeometry g, Tensor input, Tensor weight, Tensor output,
+      Tensor gradOutput, Tensor gradWeight) {
+    CpuConvNative.conv2dForwardAndBackwardWeight(g.toArray(), input.address(), weight.address(), output.address(),
+        gradOutput.address(), gradWeight.address());
+  }
+
   @Override
   public void addChannelBias(Tensor out, long n, long c, long hw, Tensor bias) {
     CpuConvNative.addChannelBias(out.address(), n, c, hw, bias.address());

@@ -37,6 +37,10 @@ final class CpuConvNative {
 
   static native void conv2dBackwardWeight(long[] geometry, long input, long gradOutput, long gradWeight);
 
+  /** conv2dForward (no bias) and conv2dBackwardWeight of the same input in one call. */
+  static native void conv2dForwardAndBackwardWeight(long[] geometry, long input, long weight, long output,
+      long gradOutput, long gradWeight);
+
   static native void addChannelBias(long out, long n, long c, long hw, long bias);
 
   static native void conv2dBackwardBias(long gradOutput, long n, long c, long hw, long gradBias);

@@ -331,8 +331,7 @@ public final class Conv {
       }
       return new Grads(gi, gw, gb);
     }
-    k.conv2dForward(g, gradOutput, weight, null, gi);
-    k.conv2dBackwardWeight(g, gradOutput, input, gw);
+    k.conv2dForwardAndBackwardWeight(g, gradOutput, weight, gi, input, gw);
     if (gb != null) {
       k.conv2dBackwardBias(gradOutput, g.n(), g.cIn(), g.h() * g.w(), gb);
     }
