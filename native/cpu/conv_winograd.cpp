@@ -978,6 +978,8 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
           const int64_t t0 = blk * TB, panels = std::min<int64_t>(kPanels, plan.panels - blk * kPanels);
           const WinoBlock b = block_at(plan, isa, c.m, t0, panels);
           const int64_t kt = b.panels * NR;
+          // the GEMMs' K: the block's tiles without the last panel's padding (zeros in V and dM)
+          const int64_t k_real = std::min(t0 + kt, plan.tiles) - t0;
           const int64_t i0 = cig * part / parts, i1 = cig * (part + 1) / parts;
           const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
           input_transforms(isa, b, plans, in_phases, c.m, t0, split, x, img * c.c_in + gr * cig, cig, i0, i1, K * TB,
@@ -989,7 +991,7 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
           for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
             const DensePackA a(dm + xi * cog * TB, TB, false);
             const DensePackB bb(v + xi * K * TB, TB, true);
-            gemm(cog, K, kt, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
+            gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
           }
 #pragma omp barrier  // v and dm are rewritten by the next block
         }
@@ -1149,6 +1151,7 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
         run_blocks(c, isa, plans.data(), 1, phases, &split, u, x, nullptr, &y, &keep);
         // the weight gradient's products over these blocks' tiles, dM beside their V
         const int64_t p0 = b0 * BLOCK_PANELS, p1 = std::min(plan.panels, b1 * BLOCK_PANELS), kt = (p1 - p0) * NR;
+        const int64_t k_real = std::min(p1 * NR, plan.tiles) - p0 * NR;  // without the last panel's padding
         const bool first = img == 0 && b0 == 0;
 #pragma omp parallel
         {
@@ -1165,7 +1168,7 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
             const DensePackA a(dm + xi * cog * kt, kt, false);
             const KeptVPackB bb(v, xi, K, NR, v_floats, b1 - 1 - b0,
                                 std::min(BLOCK_PANELS, plan.panels - (b1 - 1) * BLOCK_PANELS));
-            gemm(cog, K, kt, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
+            gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
           }
         }
       }
