@@ -487,6 +487,53 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
   }
 }
 
+// F(3x3, 2x2) tap panels of a strided convolution's input phases (winograd_conv_in_phases) whose
+// phases all read one kernel tensor: per (group, panel of MR outputs) and 16 inputs, each output's 16
+// kernels (k2 floats each, read whole) are transposed to offset-major ([offset][output][input]), then
+// each tap's [output][input] block to U's [input][MR] rows: two register transposes per value instead
+// of a gather per tap and phase (whose first touch of each kernel line waited on L3).
+template <int MR>
+void pack_in_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int in_phases, float* u) {
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * in_phases, k2 = wts[0].k2;
+  const int64_t upanels = (cog + MR - 1) / MR, panel_floats = K * MR, xi_floats = upanels * panel_floats;
+  const int64_t items = c.groups * upanels, so = wts[0].so, si = wts[0].si;
+  const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * MR * K * k2 / 16384));
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> s((size_t)(k2 * 16 * 16));  // [offset][output, 16 (past the panel's: 0)][input]
+    alignas(64) float t16[16 * 16];               // one tap: [input][output]
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < items; ++item) {
+      const int64_t gr = item / upanels, p = item % upanels, rows = std::min<int64_t>(MR, cog - p * MR);
+      const float* w = wts[0].base + gr * wts[0].sg + p * MR * so;
+      std::fill(s.begin(), s.end(), 0.0f);
+      for (int64_t ic0 = 0; ic0 < cig; ic0 += 16) {
+        const int64_t n = std::min<int64_t>(16, cig - ic0);
+        for (int64_t o = 0; o < rows; ++o) isa.transpose(w + o * so + ic0 * si, n, k2, si, s.data() + o * 16, 256);
+        for (int k = 0; k < in_phases; ++k) {
+          for (int t = 0; t < 4; ++t) {
+            const int64_t off = wts[k].t0 + (t / 2) * wts[k].sky + (t % 2) * wts[k].skx;
+            isa.transpose(s.data() + off * 256, 16, n, 16, t16, 16);
+            float* d = u + (gr * 4 + t) * xi_floats + p * panel_floats + (k * cig + ic0) * MR;
+            for (int64_t ii = 0; ii < n; ++ii) std::memcpy(d + ii * MR, t16 + ii * 16, sizeof(float) * MR);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Whether pack_in_phase_taps applies: every phase reads the same kernels, each tap inside them.
+bool in_phase_taps_apply(const WinoWeights* wts, int in_phases) {
+  for (int k = 0; k < in_phases; ++k) {
+    const WinoWeights& a = wts[k];
+    if (a.base != wts[0].base || a.sg != wts[0].sg || a.so != wts[0].so || a.si != wts[0].si || a.k2 != wts[0].k2)
+      return false;
+    if (a.t0 < 0 || a.sky < 0 || a.skx < 0 || a.t0 + a.sky + a.skx >= a.k2 || a.k2 > 64) return false;
+  }
+  return true;
+}
+
 // The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
 // (the lane loops are 16 wide whatever MR is).
 template <int R, int NOUT = 16>
@@ -802,7 +849,9 @@ const float* build_u(const WinoConv& c, const IsaTable& isa, const WinoWeights* 
   const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
   const bool lazy = lazy_u(c);
   float* u = tl_weights.get((size_t)(c.groups * (lazy ? 4 : 16) * u_xi));
-  if (lazy) {
+  if (lazy && phases == 1 && in_phases > 1 && MR == 14 && in_phase_taps_apply(wts, in_phases)) {
+    pack_in_phase_taps<14>(isa, c, wts, in_phases, u);
+  } else if (lazy) {
     transform_weights<2, 4>(MR, c, wts, phases, in_phases, u);
   } else {
     transform_weights<3>(MR, c, wts, phases, in_phases, u);
