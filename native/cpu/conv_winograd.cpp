@@ -342,9 +342,9 @@ TilePlan plan_for_phase(const WinoConv& c, const SharedGrid& s, int64_t nr, int6
   return plan_at(c, dense_source(c), oys, oxs, nr, lanes);
 }
 
-// U = G g G^T for every (group, output, input) into the packed layout; rows of the last panel past
-// the group's outputs are 0. F(2x2, 3x3): G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. F(3x3, 2x2):
-// G = [1 0; 1/2 1/2; 1/2 -1/2; 0 -1] (the last row negated to pair with the shared input transform).
+// F(2x2, 3x3): U = G g G^T for every (group, output, input) into the packed layout; rows of the last
+// panel past the group's outputs are 0; G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1]. (F(3x3, 2x2)
+// packs only its taps: pack_phase_taps below.)
 // Per (group, panel of mr outputs) and a chunk of inputs, the kernels are first copied lane-major
 // (one lane per output, each output's weights read front to back: 14 rows read side by side with a
 // stride of a whole kernel row per output missed L1 on every load and cost 40% of the transform);
@@ -353,11 +353,8 @@ TilePlan plan_for_phase(const WinoConv& c, const SharedGrid& s, int64_t nr, int6
 constexpr int kWLanes = 16;     // lanes of the transform's vectors (>= every ISA's mr)
 constexpr int64_t kWChunk = 16;  // inputs copied per step
 
-// t[0..3] = G * (g[0], g[1], g[2]), across the lanes (F(2x2, 3x3); F(3x3, 2x2)'s G is applied where
-// run_blocks combines its tap panels).
-template <int R>
+// t[0..3] = G * (g[0], g[1], g[2]), across the lanes.
 inline void g_columns(const float* const* g, float* const* t) {
-  static_assert(R == 3, "F(2x2, 3x3) only");
   for (int o = 0; o < kWLanes; ++o) {
     const float g0 = g[0][o], g1 = g[1][o], g2 = g[2][o];
     t[0][o] = g0;
@@ -372,14 +369,11 @@ inline void g_columns(const float* const* g, float* const* t) {
 // (phases one after the other read each kernel `phases` times, from far apart, and made the
 // transform a third of the run).
 //
-// NOUT = R*R writes the phases' taps in U's layout instead ("tap panels" [group][tap][panel][input][MR]),
-// from which run_blocks combines each A panel of U when it needs it (lazy_u).
-//
 // With in_phases > 1 (winograd_conv_in_phases, phases = 1) U's inputs are the phases' inputs one after
 // the other, input i of phase k (from wts[k]) at k * cig + i.
-template <int R, int MR, int NOUT>
+template <int MR>
 void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
-  static_assert(NOUT == 16 || NOUT == R * R, "16 transformed values or the R*R taps");
+  constexpr int R = 3;
   static_assert(MR <= kWLanes, "the weight transform holds a panel's outputs in one 16-lane row");
   constexpr int64_t mr = MR;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
@@ -395,7 +389,7 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
     alignas(64) float taps[kWChunk * R * R * kWLanes];
     alignas(64) float tb[R * 4 * kWLanes];
     alignas(64) float out[16 * kWLanes];
-    alignas(64) float stage[NOUT * kWChunk * MR];  // the chunk's U rows [xi][input][MR]
+    alignas(64) float stage[16 * kWChunk * MR];  // the chunk's U rows [xi][input][MR]
     // by (input phase, lane): where the lane's kernel of input 0 starts, its input and tap strides
     std::vector<const float*> lane_w((size_t)(in_phases * kWLanes));
     std::vector<int64_t> lane_si((size_t)(in_phases * kWLanes)), lane_sky(lane_si.size()), lane_skx(lane_si.size());
@@ -405,9 +399,8 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
     for (int64_t item = 0; item < items; ++item) {
       const int64_t gr = item / upanels, p = item % upanels;
       const int64_t rows = std::min(mr, cog - p * mr);
-      float* dst0 = u + gr * NOUT * xi_floats + p * panel_floats;
-      if constexpr (NOUT != R * R)
-        std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
+      float* dst0 = u + gr * 16 * xi_floats + p * panel_floats;
+      std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
       for (int k = 0; k < in_phases; ++k) {
         for (int64_t o = 0; o < rows; ++o) {
           const int64_t vo = p * mr + o;
@@ -419,102 +412,110 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
           lane_skx[at] = wt.skx;
         }
       }
-      if constexpr (NOUT == R * R) {
-        if (rows < mr) std::fill(stage, stage + NOUT * kWChunk * MR, 0.0f);  // U rows of 0 past the outputs
-      }
-      // Chunks of 16 inputs, every input phase of a chunk in turn: the phases read the same kernels
-      // (their taps interleave in one 64-byte kernel), which are still in L1 for the phases after the
-      // first (chunk by chunk through K, phase after phase, each kernel line came from L2 in_phases times:
-      // the k4 s2 p1 benchmark's input gradient 2.14 -> 2.07 ms).
-      for (int64_t ic0 = 0; ic0 < cig; ic0 += kWChunk) {
-        for (int k = 0; k < in_phases; ++k) {
-          const int64_t i0 = k * cig + ic0, n = std::min(kWChunk, cig - ic0);
-          // inputs outer, lanes inner: lanes next to each other read the same kernel (the output phases'
-          // taps of one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would
-          // evict from L1 before the next lane came back to it
-          for (int64_t ii = 0; ii < n; ++ii) {
-            const int64_t i = ic0 + ii;
-            for (int64_t o = 0; o < rows; ++o) {
-              const size_t at = (size_t)(k * kWLanes + o);
-              const float* wo = lane_w[at] + i * lane_si[at];
-              // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
-              // row of outputs), so the hardware prefetcher does not follow
-              if (k == 0 && i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[at]);
-              if constexpr (NOUT == R * R) {
-                // the taps straight into the chunk's U rows
-                for (int ky = 0; ky < R; ++ky)
-                  for (int kx = 0; kx < R; ++kx)
-                    stage[((ky * R + kx) * kWChunk + ii) * MR + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
-              } else {
-                for (int ky = 0; ky < R; ++ky)
-                  for (int kx = 0; kx < R; ++kx)
-                    taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
-              }
-            }
+      for (int64_t i0 = 0; i0 < K; i0 += kWChunk) {
+        const int64_t n = std::min(kWChunk, K - i0);
+        // inputs outer, lanes inner: lanes next to each other read the same kernel (the phases' taps of
+        // one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would evict
+        // from L1 before the next lane came back to it
+        for (int64_t ii = 0; ii < n; ++ii) {
+          const int64_t k = (i0 + ii) / cig, i = i0 + ii - k * cig;
+          for (int64_t o = 0; o < rows; ++o) {
+            const size_t at = (size_t)(k * kWLanes + o);
+            const float* wo = lane_w[at] + i * lane_si[at];
+            // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
+            // row of outputs), so the hardware prefetcher does not follow
+            if (i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[at]);
+            for (int ky = 0; ky < R; ++ky)
+              for (int kx = 0; kx < R; ++kx)
+                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
           }
-          if constexpr (NOUT != R * R) {
-            for (int64_t ii = 0; ii < n; ++ii) {
-              const float* tp = taps + ii * R * R * kWLanes;
-              for (int kx = 0; kx < R; ++kx) {
-                const float* g[R];
-                float* t[4];
-                for (int ky = 0; ky < R; ++ky) g[ky] = tp + (ky * R + kx) * kWLanes;
-                for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * kWLanes;
-                g_columns<R>(g, t);
-              }
-              for (int r = 0; r < 4; ++r) {
-                const float* g[R];
-                float* t[4];
-                for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * kWLanes;
-                for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
-                g_columns<R>(g, t);
-              }
-              for (int xi = 0; xi < 16; ++xi)
-                std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
-            }
+        }
+        for (int64_t ii = 0; ii < n; ++ii) {
+          const float* tp = taps + ii * R * R * kWLanes;
+          for (int kx = 0; kx < R; ++kx) {
+            const float* g[R];
+            float* t[4];
+            for (int ky = 0; ky < R; ++ky) g[ky] = tp + (ky * R + kx) * kWLanes;
+            for (int r = 0; r < 4; ++r) t[r] = tb + (kx * 4 + r) * kWLanes;
+            g_columns(g, t);
           }
-          // U's NOUT rows of the panel take the chunk as whole runs of n*MR floats: written input by input
-          // (16 rows 530 KiB apart at 256 -> 512 channels, 8 of them on one L1 set) each partly written
-          // line was evicted and fetched again before its next input came
-          for (int xi = 0; xi < NOUT; ++xi) {
-            float* d = dst0 + xi * xi_floats + i0 * mr;
-            const float* sp = stage + xi * kWChunk * MR;
-            std::memcpy(d, sp, sizeof(float) * MR * n);
+          for (int r = 0; r < 4; ++r) {
+            const float* g[R];
+            float* t[4];
+            for (int kx = 0; kx < R; ++kx) g[kx] = tb + (kx * 4 + r) * kWLanes;
+            for (int s2 = 0; s2 < 4; ++s2) t[s2] = out + (r * 4 + s2) * kWLanes;
+            g_columns(g, t);
           }
+          for (int xi = 0; xi < 16; ++xi)
+            std::memcpy(stage + (xi * kWChunk + ii) * MR, out + xi * kWLanes, sizeof(float) * MR);
+        }
+        // U's 16 rows of the panel take the chunk as whole runs of n*MR floats: written input by input
+        // (16 rows 530 KiB apart at 256 -> 512 channels, 8 of them on one L1 set) each partly written
+        // line was evicted and fetched again before its next input came
+        for (int xi = 0; xi < 16; ++xi) {
+          float* d = dst0 + xi * xi_floats + i0 * mr;
+          const float* sp = stage + xi * kWChunk * MR;
+          std::memcpy(d, sp, sizeof(float) * MR * n);
         }
       }
     }
   }
 }
 
-// F(3x3, 2x2) tap panels of a strided convolution's input phases (winograd_conv_in_phases) whose
-// phases all read one kernel tensor: per (group, panel of MR outputs) and 16 inputs, each output's 16
-// kernels (k2 floats each, read whole) are transposed to offset-major ([offset][output][input]), then
-// each tap's [output][input] block to U's [input][MR] rows: two register transposes per value instead
-// of a gather per tap and phase (whose first touch of each kernel line waited on L3).
+// The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
+// (the lane loops are 16 wide whatever MR is).
+
+void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
+  switch (mr) {
+    case 14: transform_weights_mr<14>(c, wts, phases, in_phases, u); break;
+    case 6: transform_weights_mr<6>(c, wts, phases, in_phases, u); break;
+    case 4: transform_weights_mr<4>(c, wts, phases, in_phases, u); break;
+    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
+  }
+}
+
+// F(3x3, 2x2)'s tap panels ([group][tap][panel][input][MR], U's A-panel layout, from which run_blocks
+// combines each A panel of U when it needs it: lazy_u); every phase reads the same kernel tensor (a
+// strided convolution's input phases, a data gradient's output phases, or the one phase). Per (group,
+// panel of MR rows) and 16 inputs, the 16 kernels of each output the panel reads (k2 floats each, read
+// whole) are transposed offset-major ([offset][output][input]); then per tap each lane's row of its
+// phase's offset is taken and the [lane][input] block transposed to U's [input][MR] rows: two register
+// transposes per value instead of a gather per tap, lane and phase, whose first touch of each kernel
+// line waited on L3 (the k4 s2 p1 transposed convolution's input gradient 2.15 -> 2.01 ms; its forward
+// and the 2x2 stride-1 convolution the same as gathered).
 template <int MR>
-void pack_in_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int in_phases, float* u) {
-  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups, K = cig * in_phases, k2 = wts[0].k2;
+void pack_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases,
+                     float* u) {
+  const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups * phases, K = cig * in_phases, k2 = wts[0].k2;
   const int64_t upanels = (cog + MR - 1) / MR, panel_floats = K * MR, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels, so = wts[0].so, si = wts[0].si;
+  constexpr int64_t kKernels = (MR + 1) / 2 + 1;  // outputs a panel's lanes read (phases >= 2), at most
+  const int64_t kout = phases == 1 ? MR : kKernels, ld_s = kout * 16;
   const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * MR * K * k2 / 16384));
 #pragma omp parallel num_threads(nt)
   {
-    std::vector<float> s((size_t)(k2 * 16 * 16));  // [offset][output, 16 (past the panel's: 0)][input]
-    alignas(64) float t16[16 * 16];               // one tap: [input][output]
+    std::vector<float> s((size_t)(k2 * ld_s));  // [offset][output of the panel][input]
+    alignas(64) float rows16[16 * 16];          // one tap: [lane][input], lanes past the panel's 0
+    alignas(64) float t16[16 * 16];             // transposed: [input][lane]
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < items; ++item) {
       const int64_t gr = item / upanels, p = item % upanels, rows = std::min<int64_t>(MR, cog - p * MR);
-      const float* w = wts[0].base + gr * wts[0].sg + p * MR * so;
-      std::fill(s.begin(), s.end(), 0.0f);
+      const int64_t j0 = p * MR / phases, nj = (p * MR + rows - 1) / phases - j0 + 1;
+      const float* w = wts[0].base + gr * wts[0].sg + j0 * so;
+      std::fill(rows16, rows16 + 256, 0.0f);
       for (int64_t ic0 = 0; ic0 < cig; ic0 += 16) {
         const int64_t n = std::min<int64_t>(16, cig - ic0);
-        for (int64_t o = 0; o < rows; ++o) isa.transpose(w + o * so + ic0 * si, n, k2, si, s.data() + o * 16, 256);
-        for (int k = 0; k < in_phases; ++k) {
+        for (int64_t jj = 0; jj < nj; ++jj) isa.transpose(w + jj * so + ic0 * si, n, k2, si, s.data() + jj * 16, ld_s);
+        for (int kin = 0; kin < in_phases; ++kin) {
           for (int t = 0; t < 4; ++t) {
-            const int64_t off = wts[k].t0 + (t / 2) * wts[k].sky + (t % 2) * wts[k].skx;
-            isa.transpose(s.data() + off * 256, 16, n, 16, t16, 16);
-            float* d = u + (gr * 4 + t) * xi_floats + p * panel_floats + (k * cig + ic0) * MR;
+            for (int64_t o = 0; o < rows; ++o) {
+              const int64_t vo = p * MR + o;
+              const WinoWeights& wt = wts[in_phases > 1 ? kin : vo % phases];
+              const int64_t off = wt.t0 + (t / 2) * wt.sky + (t % 2) * wt.skx;
+              std::memcpy(rows16 + o * 16, s.data() + off * ld_s + (vo / phases - j0) * 16, sizeof(float) * 16);
+            }
+            isa.transpose(rows16, 16, n, 16, t16, 16);
+            float* d = u + (gr * 4 + t) * xi_floats + p * panel_floats + (kin * cig + ic0) * MR;
             for (int64_t ii = 0; ii < n; ++ii) std::memcpy(d + ii * MR, t16 + ii * 16, sizeof(float) * MR);
           }
         }
@@ -523,26 +524,26 @@ void pack_in_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeight
   }
 }
 
-// Whether pack_in_phase_taps applies: every phase reads the same kernels, each tap inside them.
-bool in_phase_taps_apply(const WinoWeights* wts, int in_phases) {
-  for (int k = 0; k < in_phases; ++k) {
+// pack_phase_taps at the micro-tile height mr. Its callers' phases all read one kernel tensor, each tap
+// inside its kernel: checked, a logic error otherwise.
+void pack_taps(int64_t mr, const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases,
+               float* u) {
+  bool one_tensor = phases == 1 || in_phases == 1;
+  for (int k = 0; k < std::max(phases, in_phases); ++k) {
     const WinoWeights& a = wts[k];
-    if (a.base != wts[0].base || a.sg != wts[0].sg || a.so != wts[0].so || a.si != wts[0].si || a.k2 != wts[0].k2)
-      return false;
-    if (a.t0 < 0 || a.sky < 0 || a.skx < 0 || a.t0 + a.sky + a.skx >= a.k2 || a.k2 > 64) return false;
+    one_tensor = one_tensor && a.base == wts[0].base && a.sg == wts[0].sg && a.so == wts[0].so &&
+                 a.si == wts[0].si && a.k2 == wts[0].k2;
+    for (int t = 0; t < 4; ++t) {
+      const int64_t off = a.t0 + (t / 2) * a.sky + (t % 2) * a.skx;
+      one_tensor = one_tensor && off >= 0 && off < a.k2;
+    }
   }
-  return true;
-}
-
-// The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
-// (the lane loops are 16 wide whatever MR is).
-template <int R, int NOUT = 16>
-void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
+  if (!one_tensor) throw std::logic_error("Winograd tap packing: the phases' taps do not lie in one kernel tensor");
   switch (mr) {
-    case 14: transform_weights_mr<R, 14, NOUT>(c, wts, phases, in_phases, u); break;
-    case 6: transform_weights_mr<R, 6, NOUT>(c, wts, phases, in_phases, u); break;
-    case 4: transform_weights_mr<R, 4, NOUT>(c, wts, phases, in_phases, u); break;
-    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
+    case 14: pack_phase_taps<14>(isa, c, wts, phases, in_phases, u); break;
+    case 6: pack_phase_taps<6>(isa, c, wts, phases, in_phases, u); break;
+    case 4: pack_phase_taps<4>(isa, c, wts, phases, in_phases, u); break;
+    default: throw std::logic_error("Winograd tap packing: no case for a micro-tile of " + std::to_string(mr) + " rows");
   }
 }
 
@@ -849,12 +850,10 @@ const float* build_u(const WinoConv& c, const IsaTable& isa, const WinoWeights* 
   const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
   const bool lazy = lazy_u(c);
   float* u = tl_weights.get((size_t)(c.groups * (lazy ? 4 : 16) * u_xi));
-  if (lazy && phases == 1 && in_phases > 1 && MR == 14 && in_phase_taps_apply(wts, in_phases)) {
-    pack_in_phase_taps<14>(isa, c, wts, in_phases, u);
-  } else if (lazy) {
-    transform_weights<2, 4>(MR, c, wts, phases, in_phases, u);
+  if (lazy) {
+    pack_taps(MR, isa, c, wts, phases, in_phases, u);
   } else {
-    transform_weights<3>(MR, c, wts, phases, in_phases, u);
+    transform_weights(MR, c, wts, phases, in_phases, u);
   }
   return u;
 }
