@@ -157,16 +157,31 @@ StridedPhases strided_phases(const Conv2dGeom& g) {
   return p;
 }
 
+// Each tap class's 2x2 taps in the kernel (its first tap t0, then a stride apart), to read from and
+// to write to.
+std::vector<conv::WinoWeights> phase_weights(const Conv2dGeom& g, const StridedPhases& p, const float* weight) {
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  std::vector<conv::WinoWeights> wts;
+  for (int64_t t0 : p.t0)
+    wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  return wts;
+}
+
+std::vector<conv::WinoGradTaps> phase_taps(const Conv2dGeom& g, const StridedPhases& p, float* dweight) {
+  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
+  std::vector<conv::WinoGradTaps> taps;
+  for (int64_t t0 : p.t0)
+    taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
+  return taps;
+}
+
 // The forward of such a convolution: all tap classes in one F(3x3, 2x2) run (winograd_conv_in_phases).
 bool winograd_forward_strided(const Conv2dGeom& g, const float* x, const float* weight, const float* bias, float* y) {
   const StridedPhases p = strided_phases(g);
   const int np = (int)p.cs.size();
   if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_in_phases_pay(p.cs.data(), np))) return false;
-  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
-  std::vector<conv::WinoWeights> wts;
-  for (int64_t t0 : p.t0)
-    wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
-  conv::winograd_conv_in_phases(p.cs.data(), p.srcs.data(), p.split, wts.data(), np, x, bias, y);
+  conv::winograd_conv_in_phases(p.cs.data(), p.srcs.data(), p.split, phase_weights(g, p, weight).data(), np, x, bias,
+                                y);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -177,11 +192,8 @@ bool winograd_weight_grad_strided(const Conv2dGeom& g, const float* x, const flo
   const int np = (int)p.cs.size();
   if (np == 0 || (conv::winograd_mode() != 2 && !conv::winograd_weight_grad_in_phases_pay(p.cs.data(), np)))
     return false;
-  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
-  std::vector<conv::WinoGradTaps> taps;
-  for (int64_t t0 : p.t0)
-    taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
-  conv::winograd_weight_grad_in_phases(p.cs.data(), p.srcs.data(), p.split, taps.data(), np, x, dy);
+  conv::winograd_weight_grad_in_phases(p.cs.data(), p.srcs.data(), p.split, phase_taps(g, p, dweight).data(), np, x,
+                                       dy);
   g_winograd_runs.fetch_add(1, std::memory_order_relaxed);
   return true;
 }
@@ -194,15 +206,9 @@ bool winograd_forward_and_weight_grad_strided(const Conv2dGeom& g, const float* 
   if (np == 0 || (conv::winograd_mode() != 2 && (!conv::winograd_in_phases_pay(p.cs.data(), np) ||
                                                   !conv::winograd_weight_grad_in_phases_pay(p.cs.data(), np))))
     return false;
-  const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups, k2 = g.kh * g.kw;
-  std::vector<conv::WinoWeights> wts;
-  std::vector<conv::WinoGradTaps> taps;
-  for (int64_t t0 : p.t0) {
-    wts.push_back(conv::WinoWeights{weight, cog * cig * k2, cig * k2, k2, k2, t0, g.stride_h * g.kw, g.stride_w});
-    taps.push_back(conv::WinoGradTaps{dweight, cog * cig * k2, cig * k2, k2, t0, g.stride_h * g.kw, g.stride_w});
-  }
-  conv::winograd_conv_in_phases_with_weight_grad(p.cs.data(), p.srcs.data(), p.split, wts.data(), taps.data(), np, x,
-                                                 y, dy);
+  conv::winograd_conv_in_phases_with_weight_grad(p.cs.data(), p.srcs.data(), p.split,
+                                                 phase_weights(g, p, weight).data(), phase_taps(g, p, dweight).data(),
+                                                 np, x, y, dy);
   g_winograd_runs.fetch_add(2, std::memory_order_relaxed);
   return true;
 }

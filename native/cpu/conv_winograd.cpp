@@ -368,21 +368,17 @@ inline void g_columns(const float* const* g, float* const* t) {
 // at row o * phases + k: a panel's lanes then read the same kernels, which hold every phase's taps
 // (phases one after the other read each kernel `phases` times, from far apart, and made the
 // transform a third of the run).
-//
-// With in_phases > 1 (winograd_conv_in_phases, phases = 1) U's inputs are the phases' inputs one after
-// the other, input i of phase k (from wts[k]) at k * cig + i.
 template <int MR>
-void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
+void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
   constexpr int R = 3;
   static_assert(MR <= kWLanes, "the weight transform holds a panel's outputs in one 16-lane row");
   constexpr int64_t mr = MR;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
-  const int64_t K = cig * in_phases;
   const int64_t upanels = (cog + mr - 1) / mr;
-  const int64_t panel_floats = K * mr, xi_floats = upanels * panel_floats;
+  const int64_t panel_floats = cig * mr, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels;
   const int nt =
-      (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * K * wts[0].k2 / 16384));
+      (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items * mr * cig * wts[0].k2 / 16384));
 #pragma omp parallel num_threads(nt)
   {
     // taps[kWChunk][R*R][lanes], t[R][4][lanes], out[16][lanes]
@@ -390,9 +386,9 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
     alignas(64) float tb[R * 4 * kWLanes];
     alignas(64) float out[16 * kWLanes];
     alignas(64) float stage[16 * kWChunk * MR];  // the chunk's U rows [xi][input][MR]
-    // by (input phase, lane): where the lane's kernel of input 0 starts, its input and tap strides
-    std::vector<const float*> lane_w((size_t)(in_phases * kWLanes));
-    std::vector<int64_t> lane_si((size_t)(in_phases * kWLanes)), lane_sky(lane_si.size()), lane_skx(lane_si.size());
+    // by lane: where the lane's kernel of input 0 starts, its input and tap strides
+    const float* lane_w[kWLanes];
+    int64_t lane_si[kWLanes], lane_sky[kWLanes], lane_skx[kWLanes];
     // Items are (group, panel of mr outputs): U's 16 rows of that panel are written front to back,
     // mr floats per input, so the writes stream (scattered 56-byte rows made it memory bound).
 #pragma omp for schedule(static)
@@ -401,33 +397,29 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
       const int64_t rows = std::min(mr, cog - p * mr);
       float* dst0 = u + gr * 16 * xi_floats + p * panel_floats;
       std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
-      for (int k = 0; k < in_phases; ++k) {
-        for (int64_t o = 0; o < rows; ++o) {
-          const int64_t vo = p * mr + o;
-          const WinoWeights& wt = wts[in_phases > 1 ? k : vo % phases];
-          const size_t at = (size_t)(k * kWLanes + o);
-          lane_w[at] = wt.base + gr * wt.sg + (vo / phases) * wt.so + wt.t0;
-          lane_si[at] = wt.si;
-          lane_sky[at] = wt.sky;
-          lane_skx[at] = wt.skx;
-        }
+      for (int64_t o = 0; o < rows; ++o) {
+        const int64_t vo = p * mr + o;
+        const WinoWeights& wt = wts[vo % phases];
+        lane_w[o] = wt.base + gr * wt.sg + (vo / phases) * wt.so + wt.t0;
+        lane_si[o] = wt.si;
+        lane_sky[o] = wt.sky;
+        lane_skx[o] = wt.skx;
       }
-      for (int64_t i0 = 0; i0 < K; i0 += kWChunk) {
-        const int64_t n = std::min(kWChunk, K - i0);
+      for (int64_t i0 = 0; i0 < cig; i0 += kWChunk) {
+        const int64_t n = std::min(kWChunk, cig - i0);
         // inputs outer, lanes inner: lanes next to each other read the same kernel (the phases' taps of
         // one output), which 16 inputs' kernels at the same offset of their 4 KiB pages would evict
         // from L1 before the next lane came back to it
         for (int64_t ii = 0; ii < n; ++ii) {
-          const int64_t k = (i0 + ii) / cig, i = i0 + ii - k * cig;
+          const int64_t i = i0 + ii;
           for (int64_t o = 0; o < rows; ++o) {
-            const size_t at = (size_t)(k * kWLanes + o);
-            const float* wo = lane_w[at] + i * lane_si[at];
+            const float* wo = lane_w[o] + i * lane_si[o];
             // the same kernel a chunk on: kernels of consecutive inputs are far apart (a whole kernel
             // row of outputs), so the hardware prefetcher does not follow
-            if (i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[at]);
+            if (i + kWChunk < cig) __builtin_prefetch(wo + kWChunk * lane_si[o]);
             for (int ky = 0; ky < R; ++ky)
               for (int kx = 0; kx < R; ++kx)
-                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[at] + kx * lane_skx[at]];
+                taps[((ii * R + ky) * R + kx) * kWLanes + o] = wo[ky * lane_sky[o] + kx * lane_skx[o]];
           }
         }
         for (int64_t ii = 0; ii < n; ++ii) {
@@ -464,12 +456,11 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
 
 // The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
 // (the lane loops are 16 wide whatever MR is).
-
-void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases, float* u) {
+void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
   switch (mr) {
-    case 14: transform_weights_mr<14>(c, wts, phases, in_phases, u); break;
-    case 6: transform_weights_mr<6>(c, wts, phases, in_phases, u); break;
-    case 4: transform_weights_mr<4>(c, wts, phases, in_phases, u); break;
+    case 14: transform_weights_mr<14>(c, wts, phases, u); break;
+    case 6: transform_weights_mr<6>(c, wts, phases, u); break;
+    case 4: transform_weights_mr<4>(c, wts, phases, u); break;
     default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
   }
 }
@@ -853,7 +844,9 @@ const float* build_u(const WinoConv& c, const IsaTable& isa, const WinoWeights* 
   if (lazy) {
     pack_taps(MR, isa, c, wts, phases, in_phases, u);
   } else {
-    transform_weights(MR, c, wts, phases, in_phases, u);
+    // input phases come only with F(3x3, 2x2) (strided_phases in conv2d.cpp)
+    if (in_phases != 1) throw std::logic_error("Winograd F(2x2, 3x3) weight transform: input phases");
+    transform_weights(MR, c, wts, phases, u);
   }
   return u;
 }
@@ -1201,6 +1194,7 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
         const int64_t p0 = b0 * BLOCK_PANELS, p1 = std::min(plan.panels, b1 * BLOCK_PANELS), kt = (p1 - p0) * NR;
         const int64_t k_real = std::min(p1 * NR, plan.tiles) - p0 * NR;  // without the last panel's padding
         const bool first = img == 0 && b0 == 0;
+        const int64_t last_panels = std::min(BLOCK_PANELS, plan.panels - (b1 - 1) * BLOCK_PANELS);
 #pragma omp parallel
         {
           const int part = omp_get_thread_num(), parts = omp_get_num_threads();
@@ -1214,8 +1208,7 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
 #pragma omp barrier
           for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
             const DensePackA a(dm + xi * cog * kt, kt, false);
-            const KeptVPackB bb(v, xi, K, NR, v_floats, b1 - 1 - b0,
-                                std::min(BLOCK_PANELS, plan.panels - (b1 - 1) * BLOCK_PANELS));
+            const KeptVPackB bb(v, xi, K, NR, v_floats, b1 - 1 - b0, last_panels);
             gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
           }
         }

@@ -130,10 +130,6 @@ bool winograd_weight_grad_in_phases_pay(const WinoConv* cs, int phases);
 void winograd_weight_grad_in_phases(const WinoConv* cs, const WinoSource* srcs, const WinoSplit& split,
                                     const WinoGradTaps* taps, int phases, const float* x, const float* dy);
 
-// The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
-// [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
-// transform V and the output gradient's adjoint transform dM = A dY A^T feed 16 GEMMs
-// dU[xi] += dM[xi] V[xi]^T (K = tiles), then dW = G^T dU G.
 // Both at once, for a transposed convolution's backward: y = winograd_conv_in_phases(x) (no bias) and
 // the taps of winograd_weight_grad_in_phases(x, dy), the input transforms of x computed once (the
 // forward keeps its blocks' V for the weight gradient's products). Where both pay.
@@ -141,6 +137,10 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
                                               const WinoWeights* wts, const WinoGradTaps* taps, int phases,
                                               const float* x, float* y, const float* dy);
 
+// The weight gradient of the F(2x2, 3x3) forward with geometry c (m = 2, dense results): dweight
+// [c_out][c_in / groups][3][3] = sum over images of dy (*) src, written. Per block of tiles the input
+// transform V and the output gradient's adjoint transform dM = A dY A^T feed 16 GEMMs
+// dU[xi] += dM[xi] V[xi]^T (K = tiles), then dW = G^T dU G.
 void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, float* dweight);
 
 }  // namespace conv
