@@ -815,14 +815,55 @@ constexpr int kParts = 2;
 // transposing packer (256->256 at 64x64: 298 vs 280), where each packed element feeds more rows of A.
 constexpr int64_t kChannelsLastMaxRows = 128;
 
+// Whether the weight gradient packs B straight from NCHW x (below). Never for a kernel Winograd takes
+// (3x3 / 2x2 stride 1, or 2 x stride): those have 4 * kh * kw > 9 * sh * sw.
+bool weight_grad_direct(const Conv2dGeom& g) {
+  return 4 * g.kh * g.kw <= 9 * g.stride_h * g.stride_w && g.stride_w <= 2 && g.dil_h == 1 && g.dil_w == 1;
+}
+
+// What the transposed convolution's backward adds to the weight gradient's bands (direct packing only):
+// y = conv2d(x, weight) without bias, and x's channel sums (its bias gradient; null: none). Each band's
+// share runs right before its weight-gradient product on the same thread: all three read the band of
+// x, and the second and third find it in L2 instead of reading x from L3 again.
+struct BandForward {
+  const float* weight;
+  float* y;
+  float* x_sums;
+};
+
+// The rows [r0, r1) of x's band (every row its taps read), channel by channel into dst, channels
+// plane_pad floats apart; and with sums, each channel's sum over the band's own rows added to it: its
+// stride rows [oy0 * sh, oy1 * sh), the first band of an image from row 0 and its last to row h, so every
+// row is summed once (read right after its copy, from L1).
+void copy_band(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t r0, int64_t r1, int64_t oy0, int64_t oy1,
+               float* dst, int64_t plane_pad, double* sums) {
+  const int64_t in_plane = g.h * g.w;
+  const int64_t s0 = oy0 == 0 ? 0 : std::min(g.h, oy0 * g.stride_h);
+  const int64_t s1 = oy1 == g.h_out ? g.h : std::min(g.h, oy1 * g.stride_h);
+  const int64_t len = (s1 - s0) * g.w;
+  for (int64_t c = 0; c < cig; ++c) {
+    const float* src = xg + c * in_plane;
+    if (r1 > r0) std::memcpy(dst + c * plane_pad, src + r0 * g.w, (size_t)((r1 - r0) * g.w) * sizeof(float));
+    if (sums == nullptr) continue;
+    sums[c] += conv::conv_isa().sum_lanes64(src + s0 * g.w, len);
+  }
+}
+
+// Bands of x this big (bytes of the rows one band reads) when the forward shares them: half of a core's
+// L2 here, so the band is still there for the weight gradient's packer (2x2 stride 2 64 -> 128 at
+// 128x128: 256 KiB - 1 MiB within the noise of each other, all ahead of the weight gradient's own bands).
+constexpr int64_t kSharedBandBytes = int64_t(512) << 10;
+
 void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float* dy, const std::vector<int64_t>& ty,
-                               const std::vector<int64_t>& tx, float* dweight) {
+                               const std::vector<int64_t>& tx, float* dweight, const BandForward* fwd = nullptr) {
   const int64_t cig = g.c_in / g.groups, cog = g.c_out / g.groups;
   const int64_t taps = g.kh * g.kw, Nw = taps * cig, P = g.h_out * g.w_out, in_plane = g.h * g.w;
   const int64_t min_dy = *std::min_element(ty.begin(), ty.end()), max_dy = *std::max_element(ty.begin(), ty.end());
   // Bands of ~4096 output points (at least ~256K floats of transposed dy for thin layers): enough K per
   // GEMM call that the C block's reloads between calls stay cheap.
-  const int64_t band_points = std::max<int64_t>(4096, (int64_t(1) << 18) / std::max<int64_t>(1, cog));
+  const int64_t band_points =
+      fwd != nullptr ? std::max<int64_t>(1, kSharedBandBytes / (int64_t)sizeof(float) / (cig * g.stride_h * g.w)) * g.w_out
+                     : std::max<int64_t>(4096, (int64_t(1) << 18) / std::max<int64_t>(1, cog));
   // ... and at least kParts bands in all, so every part has work
   const int64_t per_image = (kParts + g.n - 1) / g.n;
   const int64_t band_rows = std::max<int64_t>(
@@ -830,6 +871,7 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
   const int64_t bpi = (g.h_out + band_rows - 1) / band_rows, total = g.n * bpi;
   const int64_t items = g.groups * kParts;
   std::vector<float> parts((size_t)(items * cog * Nw));
+  std::vector<double> sum_parts(fwd != nullptr && fwd->x_sums != nullptr ? (size_t)(items * cig) : 0);
   const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), items));
   // Where the taps read each x value a few times at most (kh*kw <= 2.25 strides: 2x2 stride 2,
   // U-Net's up-convolution, reads it once; 3x3 stride 2 2.25 times) the channels-last copy is a pass
@@ -837,7 +879,7 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
   // (pack_b_taps_nchw, VL x VL register transposes, same values in the same order). Alternating builds:
   // 2x2 stride 2 64 -> 128 channels at 128x128 1.02 -> 0.84 ms, 3x3 stride 2 1.90 -> 1.82 ms; 3x3
   // stride 1 even (9 reads), 5x5 stride 1 8 % slower (25), so those keep the copy.
-  const bool direct = 4 * g.kh * g.kw <= 9 * g.stride_h * g.stride_w && g.stride_w <= 2 && g.dil_h == 1 && g.dil_w == 1;
+  const bool direct = weight_grad_direct(g);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
   for (int64_t item = 0; item < items; ++item) {
     const int64_t gr = item / kParts, part = item - gr * kParts;
@@ -852,9 +894,31 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
       // micro-panels, one pass over the band (a channels-last copy first was a second one)
       conv::DensePackA a(dy + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, P, false);
       if (direct) {
-        for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h;  // grid rows from the band's first
-        ShiftPackBTaps b(ShiftView{x + (n * g.c_in + gr * cig) * in_plane, cig, in_plane, g.h, g.w, oy1 - oy0,
-                                   g.w_out, g.stride_h, g.stride_w, (int)taps, tdy.data(), tx.data()});
+        const float* xg = x + (n * g.c_in + gr * cig) * in_plane;
+        ShiftView band{xg, cig, in_plane, g.h, g.w, oy1 - oy0, g.w_out, g.stride_h, g.stride_w, (int)taps,
+                       tdy.data(), tx.data()};
+        int64_t row0 = 0;  // the view's first row in x
+        if (fwd != nullptr) {
+          // The band's rows copied first, channels a cache line more than their rows apart: x's planes
+          // are a power of two apart (64 KiB at 128x128) and on 2 MiB pages all of a row's channels
+          // fall in the same few L2 sets, so the band did not stay in L2 for the second product (2x2
+          // stride 2 64 -> 128 at 128x128: 1.78 ms without the copy, 1.74 with neither banding nor copy).
+          const int64_t r0 = std::max<int64_t>(0, oy0 * g.stride_h + min_dy);
+          const int64_t r1 = std::min<int64_t>(g.h, (oy1 - 1) * g.stride_h + max_dy + 1);
+          const int64_t plane_pad = (std::max<int64_t>(0, r1 - r0) * g.w + 15) / 16 * 16 + 16;
+          float* xb = tl_scratch2.get((size_t)(cig * plane_pad));
+          copy_band(g, xg, cig, r0, r1, oy0, oy1, xb, plane_pad, sum_parts.empty() ? nullptr : sum_parts.data() + item * cig);
+          band = ShiftView{xb, cig, plane_pad, std::max<int64_t>(0, r1 - r0), g.w, oy1 - oy0, g.w_out, g.stride_h,
+                           g.stride_w, (int)taps, tdy.data(), tx.data()};
+          row0 = r0;
+        }
+        for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h - row0;  // rows from the view's first
+        if (fwd != nullptr) {
+          conv::DensePackA fa(fwd->weight + gr * cog * Nw, Nw, false);
+          ShiftPackB fb(band);
+          conv::gemm(cog, pixels, Nw, fa, fb, fwd->y + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, P, false, 1);
+        }
+        ShiftPackBTaps b(band);
         conv::gemm(cog, Nw, pixels, a, b, c, Nw, !first, 1);
         first = false;
         continue;
@@ -890,15 +954,35 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
           for (int p = 0; p < kParts; ++p) sum += parts[((gr * kParts + p) * cog + co) * Nw + t * cig + ci];
           dweight[((gr * cog + co) * cig + ci) * taps + t] = sum;
         }
+  for (int64_t gr = 0; gr < g.groups && !sum_parts.empty(); ++gr)
+    for (int64_t ci = 0; ci < cig; ++ci) {
+      double sum = 0.0;
+      for (int p = 0; p < kParts; ++p) sum += sum_parts[(gr * kParts + p) * cig + ci];
+      fwd->x_sums[gr * cig + ci] = (float)sum;
+    }
 }
 
 }  // namespace
 
 void conv2d_forward_and_weight_grad_f32(const Conv2dGeom& g, const float* x, const float* weight, float* y,
-                                        const float* dy, float* dweight) {
-  if (winograd_forward_and_weight_grad_strided(g, x, weight, y, dy, dweight)) return;
+                                        const float* dy, float* dweight, float* x_sums) {
+  if (winograd_forward_and_weight_grad_strided(g, x, weight, y, dy, dweight)) {
+    if (x_sums != nullptr) conv2d_backward_bias_f32(x, g.n, g.c_in, g.h * g.w, x_sums);
+    return;
+  }
+  // Where the forward is an implicit GEMM and the weight gradient packs straight from x (which rules
+  // out every Winograd kernel), both run band by band. 2x2 stride 2 64 -> 128 at 128x128, the
+  // transposed convolution's backward: 1.60 -> 1.54 ms, its packers' share 23 -> 10 %, x's sums 3 -> ?
+  if (!is_depthwise(g) && !is_pointwise(g) && g.c_out / g.groups <= kChannelsLastMaxRows && weight_grad_direct(g)) {
+    std::vector<int64_t> ty, tx;
+    forward_taps(g, ty, tx);
+    const BandForward fwd{weight, y, x_sums};
+    weight_grad_channels_last(g, x, dy, ty, tx, dweight, &fwd);
+    return;
+  }
   conv2d_forward_f32(g, x, weight, nullptr, y);
   conv2d_backward_weight_f32(g, x, dy, dweight);
+  if (x_sums != nullptr) conv2d_backward_bias_f32(x, g.n, g.c_in, g.h * g.w, x_sums);
 }
 
 void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight) {
@@ -983,18 +1067,11 @@ void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float
 
 void conv2d_backward_bias_f32(const float* dy, int64_t n, int64_t c, int64_t hw, float* dbias) {
   const int nt = (int)std::max<int64_t>(1, std::min<int64_t>(omp_get_max_threads(), n * c * hw / (1 << 15)));
+  const auto sum = conv::conv_isa().sum_lanes64;
 #pragma omp parallel for schedule(static) num_threads(nt)
   for (int64_t ch = 0; ch < c; ++ch) {
     double total = 0.0;
-    for (int64_t b = 0; b < n; ++b) {
-      const float* p = dy + (b * c + ch) * hw;
-      float lane[16] = {0};
-      int64_t i = 0;
-      for (; i + 16 <= hw; i += 16)
-        for (int j = 0; j < 16; ++j) lane[j] += p[i + j];
-      for (int j = 0; i + j < hw; ++j) lane[j] += p[i + j];
-      for (int j = 0; j < 16; ++j) total += lane[j];
-    }
+    for (int64_t b = 0; b < n; ++b) total += sum(dy + (b * c + ch) * hw, hw);
     dbias[ch] = (float)total;
   }
 }

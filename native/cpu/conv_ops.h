@@ -51,9 +51,11 @@ void conv2d_backward_data_f32(const Conv2dGeom& g, const float* dy, const float*
 void conv2d_backward_weight_f32(const Conv2dGeom& g, const float* x, const float* dy, float* dweight);
 // Both of y = conv2d(x, weight) (no bias) and dweight = d conv2d / d weight at x applied to dy: a
 // transposed convolution's input and weight gradients (x its output gradient, dy its input), which
-// share x. Where both run by Winograd input phases, x's transforms are computed once.
+// share x. Where both run by Winograd input phases, x's transforms are computed once; where both are
+// implicit GEMMs packing from x, they run band by band of x. x_sums (null: not wanted) gets x summed
+// per channel over the batch and positions: the transposed convolution's bias gradient.
 void conv2d_forward_and_weight_grad_f32(const Conv2dGeom& g, const float* x, const float* weight, float* y,
-                                        const float* dy, float* dweight);
+                                        const float* dy, float* dweight, float* x_sums = nullptr);
 // out[b][c][i] += bias[c] for out [n, c, hw] (a transposed convolution's bias).
 void add_channel_bias_f32(float* out, int64_t n, int64_t c, int64_t hw, const float* bias);
 // dbias[c] = sum over n, h, w of dy[n][c][h][w].

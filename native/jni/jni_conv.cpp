@@ -97,11 +97,11 @@ JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_conv2dBackwardWeight
 }
 
 JNIEXPORT void JNICALL Java_io_detseg_backend_CpuConvNative_conv2dForwardAndBackwardWeight(
-    JNIEnv* env, jclass, jlongArray geom, jlong x, jlong w, jlong y, jlong dy, jlong dw) {
+    JNIEnv* env, jclass, jlongArray geom, jlong x, jlong w, jlong y, jlong dy, jlong dw, jlong x_sums) {
   detseg::cpu::Conv2dGeom g;
   if (!read_geom(env, geom, &g)) return;
   detseg_jni::guarded(env, "java/lang/RuntimeException", [&] {
-    detseg::cpu::conv2d_forward_and_weight_grad_f32(g, cf(x), cf(w), f(y), cf(dy), f(dw));
+    detseg::cpu::conv2d_forward_and_weight_grad_f32(g, cf(x), cf(w), f(y), cf(dy), f(dw), x_sums == 0 ? nullptr : f(x_sums));
     return 0;
   });
 }

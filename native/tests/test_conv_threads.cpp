@@ -430,14 +430,17 @@ double forward_and_weight_grad_error(const Conv2dGeom& g) {
   const size_t ny = (size_t)(g.n * g.c_out * g.h_out * g.w_out), nw = w.size();
   std::vector<float> y(ny, -7777.0f), dw(nw, -7777.0f), y2(ny, 3.0f), dw2(nw, 3.0f);
   std::vector<float> y_alone(ny, 5.0f), dw_alone(nw, 5.0f);
+  std::vector<float> sums((size_t)g.c_in, -7777.0f), sums2((size_t)g.c_in, 3.0f);
   const int before = omp_get_max_threads();
   omp_set_num_threads(1);
-  detseg::cpu::conv2d_forward_and_weight_grad_f32(g, x.data(), w.data(), y.data(), dy.data(), dw.data());
+  detseg::cpu::conv2d_forward_and_weight_grad_f32(g, x.data(), w.data(), y.data(), dy.data(), dw.data(), sums.data());
   omp_set_num_threads(2);
-  detseg::cpu::conv2d_forward_and_weight_grad_f32(g, x.data(), w.data(), y2.data(), dy.data(), dw2.data());
+  detseg::cpu::conv2d_forward_and_weight_grad_f32(g, x.data(), w.data(), y2.data(), dy.data(), dw2.data(),
+                                                  sums2.data());
   omp_set_num_threads(before);
   CHECK(same_bits(y, y2));
   CHECK(same_bits(dw, dw2));
+  CHECK(same_bits(sums, sums2));
   detseg::cpu::conv2d_forward_f32(g, x.data(), w.data(), nullptr, y_alone.data());
   detseg::cpu::conv2d_backward_weight_f32(g, x.data(), dy.data(), dw_alone.data());
   CHECK(same_bits(y, y_alone));
@@ -462,6 +465,17 @@ double forward_and_weight_grad_error(const Conv2dGeom& g) {
           worst = std::max(worst, std::fabs(dw[at] - s) / (mag + 1e-30));
           worst = std::max(worst, std::fabs(dw_alone[at] - s) / (mag + 1e-30));
         }
+  // x's channel sums (the transposed convolution's bias gradient), every row of every image once
+  for (int64_t c = 0; c < g.c_in; ++c) {
+    double s = 0.0, mag = 0.0;
+    for (int64_t n = 0; n < g.n; ++n)
+      for (int64_t i = 0; i < g.h * g.w; ++i) {
+        const double v = x[(size_t)((n * g.c_in + c) * g.h * g.w + i)];
+        s += v;
+        mag += std::fabs(v);
+      }
+    worst = std::max(worst, std::fabs(sums[(size_t)c] - s) / (mag + 1e-30));
+  }
   return worst;
 }
 }  // namespace
@@ -484,6 +498,39 @@ TEST(conv_forward_and_weight_gradient_together_match_each_alone_at_every_isa) {
   CHECK(forward_and_weight_grad_error(shapes[0]) < 2e-5);
   CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)0);
   detseg::cpu::conv_set_winograd(old);
+}
+
+// Where the forward is an implicit GEMM and the weight gradient packs straight from x (2x2 stride 2,
+// 3x3 stride 2, 1x2 stride (1, 2)...), the two and x's channel sums run band by band of x: the forward
+// bit for bit the forward alone, the weight gradient and the sums against double-precision sums, the
+// same bits on 1 and 2 threads; many bands (64 channels of 128-wide rows: 8 grid rows a band) with a
+// short last one, rows past the last stride row (odd h), padding, two images, groups, at every
+// instruction set.
+TEST(conv_forward_and_weight_gradient_by_bands_match_direct_sums_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      {1, 64, 74, 128, 16, 37, 64, 2, 2, 2, 2, 0, 0, 1, 1, 1},  // 5 bands, the last 5 rows
+      {1, 24, 23, 30, 20, 11, 15, 2, 2, 2, 2, 0, 0, 1, 1, 1},   // odd h: row 22 read by no tap, summed
+      {2, 24, 12, 14, 32, 6, 7, 2, 2, 2, 2, 0, 0, 1, 1, 2},     // groups, two images
+      {1, 64, 40, 128, 12, 20, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1},  // 3x3 stride 2 pad 1: bands share rows
+      {1, 16, 9, 20, 8, 9, 10, 1, 2, 1, 2, 0, 0, 1, 1, 1},      // 1x2 stride (1, 2)
+      {1, 8, 2, 2, 8, 1, 1, 2, 2, 2, 2, 0, 0, 1, 1, 1},         // a 1x1 result
+  };
+  const int64_t runs0 = detseg::cpu::conv_winograd_runs();
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) {
+      std::printf("    (ISA level %d not on this CPU: skipped)\n", level);
+      continue;
+    }
+    for (const Conv2dGeom& g : shapes) {
+      const double err = forward_and_weight_grad_error(g);
+      if (!(err < 2e-5)) std::printf("    level %d, %lldx%lld stride %lld: error %.3g\n", level, (long long)g.kh,
+                                     (long long)g.kw, (long long)g.stride_h, err);
+      CHECK(err < 2e-5);
+    }
+  }
+  detseg::cpu::conv_force_isa(-1);
+  CHECK_EQ(detseg::cpu::conv_winograd_runs() - runs0, (int64_t)0);  // none of these is a Winograd kernel
 }
 
 // F(2x2, 3x3)'s forward, data gradient and weight gradient where rows hold fewer tiles than a lane

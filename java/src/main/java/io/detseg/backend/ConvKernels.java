@@ -39,13 +39,19 @@ public interface ConvKernels {
   /**
    * Both output = conv2d(input, weight) (no bias) and gradWeight = the weight gradient of conv2d at
    * input applied to gradOutput: a transposed convolution's input and weight gradients, which read the
-   * same tensor (its output gradient, input here). Backends that can share work between the two (the
-   * CPU transforms input once for both) override this; the default runs them one after the other.
+   * same tensor (its output gradient, input here). With inputChannelSums (may be null) also input
+   * summed per channel over the batch and positions (the transposed convolution's bias gradient), the
+   * third read of it. Backends that can share work between them (the CPU transforms input once for
+   * both products, or runs all three band by band) override this; the default runs them one after
+   * the other.
    */
   default void conv2dForwardAndBackwardWeight(ConvGeometry g, Tensor input, Tensor weight, Tensor output,
-      Tensor gradOutput, Tensor gradWeight) {
+      Tensor gradOutput, Tensor gradWeight, Tensor inputChannelSums) {
     conv2dForward(g, input, weight, null, output);
     conv2dBackwardWeight(g, input, gradOutput, gradWeight);
+    if (inputChannelSums != null) {
+      conv2dBackwardBias(input, g.n(), g.cIn(), g.h() * g.w(), inputChannelSums);
+    }
   }
 
   /**

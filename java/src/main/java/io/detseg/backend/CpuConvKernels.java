@@ -47,12 +47,15 @@ final class CpuConvKernels implements ConvKernels {
     CpuConvNative.conv2dBackwardWeight(g.toArray(), input.address(), gradOutput.address(), gradWeight.address());
   }
 
-  /** One native call: the input transforms of the shared input are computed once where both run by Winograd. */
+  /**
+   * One native call: the input transforms of the shared input are computed once where both run by
+   * Winograd; implicit GEMMs (and the channel sums) run band by band of the input.
+   */
   @Override
   public void conv2dForwardAndBackwardWeight(ConvGeometry g, Tensor input, Tensor weight, Tensor output,
-      Tensor gradOutput, Tensor gradWeight) {
+      Tensor gradOutput, Tensor gradWeight, Tensor inputChannelSums) {
     CpuConvNative.conv2dForwardAndBackwardWeight(g.toArray(), input.address(), weight.address(), output.address(),
-        gradOutput.address(), gradWeight.address());
+        gradOutput.address(), gradWeight.address(), inputChannelSums == null ? 0L : inputChannelSums.address());
   }
 
   @Override

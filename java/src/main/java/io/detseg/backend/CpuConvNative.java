@@ -37,9 +37,12 @@ final class CpuConvNative {
 
   static native void conv2dBackwardWeight(long[] geometry, long input, long gradOutput, long gradWeight);
 
-  /** conv2dForward (no bias) and conv2dBackwardWeight of the same input in one call. */
+  /**
+   * conv2dForward (no bias) and conv2dBackwardWeight of the same input in one call, and with
+   * inputChannelSums != 0 the input's per-channel sums (conv2dBackwardBias of it).
+   */
   static native void conv2dForwardAndBackwardWeight(long[] geometry, long input, long weight, long output,
-      long gradOutput, long gradWeight);
+      long gradOutput, long gradWeight, long inputChannelSums);
 
   static native void addChannelBias(long out, long n, long c, long hw, long bias);
 

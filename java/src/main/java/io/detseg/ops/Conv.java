@@ -331,10 +331,7 @@ public final class Conv {
       }
       return new Grads(gi, gw, gb);
     }
-    k.conv2dForwardAndBackwardWeight(g, gradOutput, weight, gi, input, gw);
-    if (gb != null) {
-      k.conv2dBackwardBias(gradOutput, g.n(), g.cIn(), g.h() * g.w(), gb);
-    }
+    k.conv2dForwardAndBackwardWeight(g, gradOutput, weight, gi, input, gw, gb);
     return new Grads(gi, gw, gb);
   }
 
