@@ -834,7 +834,7 @@ struct BandForward {
 // The rows [r0, r1) of x's band (every row its taps read), channel by channel into dst, channels
 // plane_pad floats apart; and with sums, each channel's sum over the band's own rows added to it: its
 // stride rows [oy0 * sh, oy1 * sh), the first band of an image from row 0 and its last to row h, so every
-// row is summed once (read right after its copy, from L1).
+// row is summed once (where the rows summed are the rows copied, by the same read).
 void copy_band(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t r0, int64_t r1, int64_t oy0, int64_t oy1,
                float* dst, int64_t plane_pad, double* sums) {
   const int64_t in_plane = g.h * g.w;
@@ -843,9 +843,12 @@ void copy_band(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t r0, in
   const int64_t len = (s1 - s0) * g.w;
   for (int64_t c = 0; c < cig; ++c) {
     const float* src = xg + c * in_plane;
+    if (sums != nullptr && s0 == r0 && s1 == r1) {  // the common case: one read for both
+      sums[c] += conv::conv_isa().sum_lanes64(src + s0 * g.w, len, dst + c * plane_pad);
+      continue;
+    }
     if (r1 > r0) std::memcpy(dst + c * plane_pad, src + r0 * g.w, (size_t)((r1 - r0) * g.w) * sizeof(float));
-    if (sums == nullptr) continue;
-    sums[c] += conv::conv_isa().sum_lanes64(src + s0 * g.w, len);
+    if (sums != nullptr) sums[c] += conv::conv_isa().sum_lanes64(src + s0 * g.w, len, nullptr);
   }
 }
 
@@ -1071,7 +1074,7 @@ void conv2d_backward_bias_f32(const float* dy, int64_t n, int64_t c, int64_t hw,
 #pragma omp parallel for schedule(static) num_threads(nt)
   for (int64_t ch = 0; ch < c; ++ch) {
     double total = 0.0;
-    for (int64_t b = 0; b < n; ++b) total += sum(dy + (b * c + ch) * hw, hw);
+    for (int64_t b = 0; b < n; ++b) total += sum(dy + (b * c + ch) * hw, hw, nullptr);
     dbias[ch] = (float)total;
   }
 }

@@ -124,8 +124,8 @@ struct IsaTable {
   // d[2u] = a[u], d[2u + 1] = b[u] for u < n.
   void (*zip2)(const float* a, const float* b, int64_t n, float* d);
   // The sum of p[0, n): 64 float lanes (lane j sums p[j], p[j + 64], ... in order) added in double in
-  // lane order, the same bits at every ISA (channel sums: bias gradients).
-  double (*sum_lanes64)(const float* p, int64_t n);
+  // lane order, the same bits at every ISA (channel sums: bias gradients); copy_to (or null) gets a copy.
+  double (*sum_lanes64)(const float* p, int64_t n, float* copy_to);
   // d[f] = sum over t < terms of coef[t] * src[t][f], f < n (a Winograd A panel from kernel taps).
   void (*combine)(const float* const* src, const float* coef, int terms, int64_t n, float* d);
   // Depthwise forward of one plane: out[Ho x Wo] = bias + sum over taps of w[ky][kx] * x (zero pad).
