@@ -123,6 +123,8 @@ struct IsaTable {
   void (*transpose)(const float* src, int64_t rows, int64_t cols, int64_t ld_src, float* dst, int64_t ld_dst);
   // d[2u] = a[u], d[2u + 1] = b[u] for u < n.
   void (*zip2)(const float* a, const float* b, int64_t n, float* d);
+  // even[u] = p[2u] for u < (n + 1) / 2, odd[u] = p[2u + 1] for u < n / 2 (zip2's inverse).
+  void (*split2)(const float* p, int64_t n, float* even, float* odd);
   // The sum of p[0, n): 64 float lanes (lane j sums p[j], p[j + 64], ... in order) added in double in
   // lane order, the same bits at every ISA (channel sums: bias gradients); copy_to (or null) gets a copy.
   double (*sum_lanes64)(const float* p, int64_t n, float* copy_to);

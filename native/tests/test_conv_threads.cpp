@@ -504,8 +504,9 @@ TEST(conv_forward_and_weight_gradient_together_match_each_alone_at_every_isa) {
 // 3x3 stride 2, 1x2 stride (1, 2)...), the two and x's channel sums run band by band of x: the forward
 // bit for bit the forward alone, the weight gradient and the sums against double-precision sums, the
 // same bits on 1 and 2 threads; many bands (64 channels of 128-wide rows: 8 grid rows a band) with a
-// short last one, rows past the last stride row (odd h), padding, two images, groups, at every
-// instruction set.
+// short last one, rows past the last stride row (odd h), padding, two images, groups, rows split into
+// their even and odd columns (stride 2 across, no padding there; odd widths) and not (left padding, or
+// right padding implied by the output width), at every instruction set.
 TEST(conv_forward_and_weight_gradient_by_bands_match_direct_sums_at_every_isa) {
   // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
   const Conv2dGeom shapes[] = {
@@ -515,6 +516,9 @@ TEST(conv_forward_and_weight_gradient_by_bands_match_direct_sums_at_every_isa) {
       {1, 64, 40, 128, 12, 20, 64, 3, 3, 2, 2, 1, 1, 1, 1, 1},  // 3x3 stride 2 pad 1: bands share rows
       {1, 16, 9, 20, 8, 9, 10, 1, 2, 1, 2, 0, 0, 1, 1, 1},      // 1x2 stride (1, 2)
       {1, 8, 2, 2, 8, 1, 1, 2, 2, 2, 2, 0, 0, 1, 1, 1},         // a 1x1 result
+      {1, 16, 20, 25, 12, 10, 12, 2, 2, 2, 2, 0, 0, 1, 1, 1},   // odd width, split: 13 even, 12 odd columns
+      {1, 16, 20, 25, 12, 10, 13, 2, 2, 2, 2, 0, 0, 1, 1, 1},   // column 25 is right padding: not split
+      {1, 16, 20, 37, 12, 9, 18, 3, 3, 2, 2, 0, 0, 1, 1, 1},    // 3x3 stride 2 unpadded: split, tap 2 reads
   };
   const int64_t runs0 = detseg::cpu::conv_winograd_runs();
   for (int level = 0; level <= 2; ++level) {
