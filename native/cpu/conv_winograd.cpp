@@ -647,7 +647,11 @@ struct KeptBlocks {
   float* v;
 };
 
-int64_t block_v_floats(const IsaTable& isa, int64_t K) { return 16 * BLOCK_PANELS * isa.nr * K; }
+// Floats from one xi's V of a block (panels x K x NR) to the next: a cache line more, so the 16 lines the
+// input transform writes at once (one per xi) fall in 16 L1 and L2 sets (at 2 panels x 512 x 32 they
+// would be 128 KiB apart: one L2 set on 2 MiB pages).
+inline int64_t v_xi_floats(int64_t panels, int64_t K, int64_t nr) { return panels * K * nr + 16; }
+int64_t block_v_floats(const IsaTable& isa, int64_t K) { return 16 * v_xi_floats(BLOCK_PANELS, K, isa.nr); }
 
 void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
                 const WinoSplit* split, const float* u, const float* src, const float* bias, float* const* dsts,
@@ -680,11 +684,11 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     int64_t lo, hi;
     share(cig, lo, hi);
     input_transforms(isa, b, plans, in_phases, c.m, t0, split, src, img * c.c_in + gr * cig, cig, lo, hi,
-                     b.panels * K * NR, K * NR, NR, v);
+                     v_xi_floats(b.panels, K, NR), K * NR, NR, v);
     if (parts > 1) {
 #pragma omp barrier
     }
-    const int64_t ldm = b.panels * NR, v_xi = b.panels * K * NR, m_xi = mrows * ldm;
+    const int64_t ldm = b.panels * NR, v_xi = v_xi_floats(b.panels, K, NR), m_xi = mrows * ldm;
     auto product = [&](int64_t w) {
       // lazy: panel by panel, its 16 products in turn, so the panel's taps stay in L1 while its 16 A
       // panels are combined (xi by xi, every panel's taps came from L3 16 times: 0.1 ms slower)
@@ -983,6 +987,10 @@ namespace {
 // + l] for l < n, 0 past n. The line four steps on is prefetched: the hardware prefetchers do not
 // follow 16 streams a matrix apart (dU's 16 matrices, 512 KiB apart at 256 x 512).
 constexpr int64_t kDuLanes = 16;
+// Floats from one dU matrix (cog x K) to the next: a cache line more than its size, so the 16 lines
+// the final reads at once fall in 16 different L1 and L2 sets (at 256 x 512 the matrices are 512 KiB
+// apart, and on the 2 MiB pages of the packing buffers all 16 shared one set).
+inline int64_t du_matrix(int64_t cog, int64_t K) { return cog * K + 16; }
 void load_du_lanes(const float* src, int64_t matrix, int64_t n, float (&uu)[16][kDuLanes]) {
   for (int xi = 0; xi < 16; ++xi, src += matrix) {
     __builtin_prefetch(src + 4 * kDuLanes);
@@ -1004,10 +1012,12 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
   const int64_t kPanels = std::max<int64_t>(
       8, std::min<int64_t>(64, (int64_t(1) << 20) / (16 * (K + cog) * NR)));
   const int64_t TB = kPanels * NR;
-  float* v = tl_grad_v.get((size_t)(16 * K * TB));
-  float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
+  // each xi's V and dM a cache line more than their size apart (du_matrix says why)
+  const int64_t v_xi = K * TB + 16, dm_xi = cog * TB + 16;
+  float* v = tl_grad_v.get((size_t)(16 * v_xi));
+  float* dm = tl_grad_dm.get((size_t)(16 * dm_xi));
   const int64_t blocks = (plan.panels + kPanels - 1) / kPanels;
-  float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * K));
+  float* du = tl_grad_du.get((size_t)(c.groups * 16 * du_matrix(cog, K)));
   // One team for everything: per block the threads split the channels of the two transforms, then the
   // 16 GEMMs (each on one thread, its dU[xi] summed over blocks in order: no thread-count dependence).
 #pragma omp parallel
@@ -1023,16 +1033,16 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
           const int64_t k_real = std::min(t0 + kt, plan.tiles) - t0;
           const int64_t i0 = cig * part / parts, i1 = cig * (part + 1) / parts;
           const int64_t o0 = cog * part / parts, o1 = cog * (part + 1) / parts;
-          input_transforms(isa, b, plans, in_phases, c.m, t0, split, x, img * c.c_in + gr * cig, cig, i0, i1, K * TB,
+          input_transforms(isa, b, plans, in_phases, c.m, t0, split, x, img * c.c_in + gr * cig, cig, i0, i1, v_xi,
                            NR, TB, v);
           isa.wino_output_grad(b, g + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
-                               cog * TB, TB, dm + o0 * TB);
+                               dm_xi, TB, dm + o0 * TB);
 #pragma omp barrier
           const bool first = img == 0 && blk == 0;
           for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
-            const DensePackA a(dm + xi * cog * TB, TB, false);
-            const DensePackB bb(v + xi * K * TB, TB, true);
-            gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
+            const DensePackA a(dm + xi * dm_xi, TB, false);
+            const DensePackB bb(v + xi * v_xi, TB, true);
+            gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * du_matrix(cog, K), K, !first, 1);
           }
 #pragma omp barrier  // v and dm are rewritten by the next block
         }
@@ -1068,7 +1078,7 @@ void winograd_weight_grad(const WinoConv& c, const float* src, const float* dy, 
     const int64_t go = item / chunks, i0 = (item % chunks) * kLanes, n = std::min(kLanes, cig - i0);
     const int64_t gr = go / cog, o = go % cog;
     float uu[16][kLanes];
-    load_du_lanes(du + (gr * 16 * cog + o) * cig + i0, cog * cig, n, uu);
+    load_du_lanes(du + gr * 16 * du_matrix(cog, cig) + o * cig + i0, du_matrix(cog, cig), n, uu);
     float* w = dweight + (go * cig + i0) * 9;
     for (int64_t l = 0; l < n; ++l, w += 9) {
       float t[3][4];
@@ -1111,7 +1121,7 @@ void in_phases_taps_from_du(const WinoConv& c, const WinoGradTaps* taps, int pha
     const int64_t go = item / chunks, v0 = (item % chunks) * kLanes, n = std::min(kLanes, K - v0);
     const int64_t gr = go / cog, o = go % cog;
     float uu[16][kLanes], w4[4][kLanes];
-    load_du_lanes(du + (gr * 16 * cog + o) * K + v0, cog * K, n, uu);
+    load_du_lanes(du + gr * 16 * du_matrix(cog, K) + o * K + v0, du_matrix(cog, K), n, uu);
     for (int64_t l = 0; l < kLanes; ++l) {
       float t[2][4];
       for (int s2 = 0; s2 < 4; ++s2) {
@@ -1149,7 +1159,7 @@ struct KeptVPackB final : BPacker {
       const int64_t panel = k / nr, lane = k - panel * nr, len = std::min(nr - lane, k0 + kc - k);
       const int64_t blk = panel / BLOCK_PANELS, q = panel - blk * BLOCK_PANELS;
       const int64_t panels = blk == last_block ? last_panels : BLOCK_PANELS;
-      const float* base = v + blk * v_floats + (xi * panels + q) * K * nr;
+      const float* base = v + blk * v_floats + xi * v_xi_floats(panels, K, nr) + q * K * nr;
       for (int64_t j = 0; j < nc; j += nr)
         isa.pack_b(base, nr, true, lane, j0 + j, len, std::min(nr, nc - j), dst + j * kc + (k - k0) * nr);
       k += len;
@@ -1182,8 +1192,8 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
   const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
   const int64_t v_floats = block_v_floats(isa, K), TB = kKeptBlocks * BLOCK_PANELS * NR;
   float* v = tl_grad_v.get((size_t)(std::min(kKeptBlocks, blocks) * v_floats));
-  float* dm = tl_grad_dm.get((size_t)(16 * cog * TB));
-  float* du = tl_grad_du.get((size_t)(c.groups * 16 * cog * K));
+  float* dm = tl_grad_dm.get((size_t)(16 * (cog * TB + 16)));
+  float* du = tl_grad_du.get((size_t)(c.groups * 16 * du_matrix(cog, K)));
   for (int64_t img = 0; img < c.n; ++img) {
     for (int64_t gr = 0; gr < c.groups; ++gr) {
       for (int64_t b0 = 0; b0 < blocks; b0 += kKeptBlocks) {
@@ -1195,6 +1205,7 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
         const int64_t k_real = std::min(p1 * NR, plan.tiles) - p0 * NR;  // without the last panel's padding
         const bool first = img == 0 && b0 == 0;
         const int64_t last_panels = std::min(BLOCK_PANELS, plan.panels - (b1 - 1) * BLOCK_PANELS);
+        const int64_t dm_xi = cog * kt + 16;  // a line more than a matrix, as dU's (du_matrix says why)
 #pragma omp parallel
         {
           const int part = omp_get_thread_num(), parts = omp_get_num_threads();
@@ -1203,13 +1214,13 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
             const int64_t q0 = blk * BLOCK_PANELS, panels = std::min(BLOCK_PANELS, plan.panels - q0);
             const WinoBlock b = block_at(plan, isa, c.m, q0 * NR, panels);
             isa.wino_output_grad(b, dy + (img * c.c_out + gr * cog + o0) * plan.dst_plane, plan.dst_plane, o1 - o0,
-                                 cog * kt, kt, dm + o0 * kt + (q0 - p0) * NR);
+                                 dm_xi, kt, dm + o0 * kt + (q0 - p0) * NR);
           }
 #pragma omp barrier
           for (int xi = 16 * part / parts; xi < 16 * (part + 1) / parts; ++xi) {
-            const DensePackA a(dm + xi * cog * kt, kt, false);
+            const DensePackA a(dm + xi * dm_xi, kt, false);
             const KeptVPackB bb(v, xi, K, NR, v_floats, b1 - 1 - b0, last_panels);
-            gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * cog * K, K, !first, 1);
+            gemm(cog, K, k_real, a, bb, du + (gr * 16 + xi) * du_matrix(cog, K), K, !first, 1);
           }
         }
       }
