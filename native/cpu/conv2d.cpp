@@ -852,11 +852,11 @@ void copy_band(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t r0, in
       continue;
     }
     if (sums != nullptr && s0 == r0 && s1 == r1) {  // the common case: one read for both
-      sums[c] += conv::conv_isa().sum_lanes64(src + s0 * g.w, len, dst + c * plane_pad);
+      sums[c] += isa.sum_lanes64(src + s0 * g.w, len, dst + c * plane_pad);
       continue;
     }
     if (r1 > r0) std::memcpy(dst + c * plane_pad, src + r0 * g.w, (size_t)((r1 - r0) * g.w) * sizeof(float));
-    if (sums != nullptr) sums[c] += conv::conv_isa().sum_lanes64(src + s0 * g.w, len, nullptr);
+    if (sums != nullptr) sums[c] += isa.sum_lanes64(src + s0 * g.w, len, nullptr);
   }
 }
 

@@ -97,7 +97,8 @@ inline void tile_call(const IsaTable& t, int64_t nrows, int64_t ncols, int64_t k
   if (nrows == kr && ncols == nr && out.sink == nullptr) {
     if (pf_lines > 0 && kr == mr) {
       t.ukernel_prefetch(kc, a, b, out.c, out.ldc, accumulate, bias, pf, pf_lines);
-      const int64_t done = std::min<int64_t>(pf_lines, (kc + 15) / 16);  // the kernel's share of the lines
+      // the kernel's share: one line at each even k < kc - 1 that is a multiple of 16
+      const int64_t done = std::min<int64_t>(pf_lines, kc >= 2 ? (kc - 2) / 16 + 1 : 0);
       for (int64_t l = done; l < pf_lines; ++l) _mm_prefetch(reinterpret_cast<const char*>(pf + 16 * l), _MM_HINT_T1);
       return;
     }

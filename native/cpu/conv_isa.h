@@ -102,7 +102,7 @@ struct IsaTable {
                            const float* bias);
   Ukernel ukernel;
   // The same, also prefetching pf_lines cache lines from pf into L2 spread over its k loop (one per 16
-  // k steps, at most kc / 16; the rest are the caller's).
+  // k steps, at most (kc - 2) / 16 + 1; the rest are the caller's).
   void (*ukernel_prefetch)(int64_t kc, const float* a, const float* b, float* c, int64_t ldc, bool accumulate,
                            const float* bias, const float* pf, int64_t pf_lines);
   // The same for only the first edge0 (edge1) rows of an A panel: the last panel when M % mr is small.
