@@ -647,10 +647,12 @@ struct KeptBlocks {
   float* v;
 };
 
-// Floats from one xi's V of a block (panels x K x NR) to the next: a cache line more, so the 16 lines the
-// input transform writes at once (one per xi) fall in 16 L1 and L2 sets (at 2 panels x 512 x 32 they
-// would be 128 KiB apart: one L2 set on 2 MiB pages).
-inline int64_t v_xi_floats(int64_t panels, int64_t K, int64_t nr) { return panels * K * nr + 16; }
+// Floats from one of the 16 xi matrices of V, dM or dU (`floats` each) to the next: a cache line more,
+// so the 16 lines a transform writes or the final reads at once (one per xi) fall in 16 L1 and L2 sets.
+// At power-of-two sizes (V of a block 2 x 512 x 32 = 128 KiB, dM 256 KiB, dU 512 KiB) on the 2 MiB pages
+// of the packing buffers all 16 shared one set.
+inline int64_t xi_apart(int64_t floats) { return floats + 16; }
+inline int64_t v_xi_floats(int64_t panels, int64_t K, int64_t nr) { return xi_apart(panels * K * nr); }
 int64_t block_v_floats(const IsaTable& isa, int64_t K) { return 16 * v_xi_floats(BLOCK_PANELS, K, isa.nr); }
 
 void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
@@ -987,10 +989,7 @@ namespace {
 // + l] for l < n, 0 past n. The line four steps on is prefetched: the hardware prefetchers do not
 // follow 16 streams a matrix apart (dU's 16 matrices, 512 KiB apart at 256 x 512).
 constexpr int64_t kDuLanes = 16;
-// Floats from one dU matrix (cog x K) to the next: a cache line more than its size, so the 16 lines
-// the final reads at once fall in 16 different L1 and L2 sets (at 256 x 512 the matrices are 512 KiB
-// apart, and on the 2 MiB pages of the packing buffers all 16 shared one set).
-inline int64_t du_matrix(int64_t cog, int64_t K) { return cog * K + 16; }
+inline int64_t du_matrix(int64_t cog, int64_t K) { return xi_apart(cog * K); }  // dU's, cog x K
 void load_du_lanes(const float* src, int64_t matrix, int64_t n, float (&uu)[16][kDuLanes]) {
   for (int xi = 0; xi < 16; ++xi, src += matrix) {
     __builtin_prefetch(src + 4 * kDuLanes);
@@ -1012,8 +1011,7 @@ float* weight_grad_products(const WinoConv& c, const IsaTable& isa, const TilePl
   const int64_t kPanels = std::max<int64_t>(
       8, std::min<int64_t>(64, (int64_t(1) << 20) / (16 * (K + cog) * NR)));
   const int64_t TB = kPanels * NR;
-  // each xi's V and dM a cache line more than their size apart (du_matrix says why)
-  const int64_t v_xi = K * TB + 16, dm_xi = cog * TB + 16;
+  const int64_t v_xi = xi_apart(K * TB), dm_xi = xi_apart(cog * TB);
   float* v = tl_grad_v.get((size_t)(16 * v_xi));
   float* dm = tl_grad_dm.get((size_t)(16 * dm_xi));
   const int64_t blocks = (plan.panels + kPanels - 1) / kPanels;
@@ -1205,7 +1203,7 @@ void winograd_conv_in_phases_with_weight_grad(const WinoConv* cs, const WinoSour
         const int64_t k_real = std::min(p1 * NR, plan.tiles) - p0 * NR;  // without the last panel's padding
         const bool first = img == 0 && b0 == 0;
         const int64_t last_panels = std::min(BLOCK_PANELS, plan.panels - (b1 - 1) * BLOCK_PANELS);
-        const int64_t dm_xi = cog * kt + 16;  // a line more than a matrix, as dU's (du_matrix says why)
+        const int64_t dm_xi = xi_apart(cog * kt);
 #pragma omp parallel
         {
           const int part = omp_get_thread_num(), parts = omp_get_num_threads();
