@@ -1132,12 +1132,17 @@ void in_phases_taps_from_du(const WinoConv& c, const WinoGradTaps* taps, int pha
         w4[ta * 2 + 1][l] = 0.5f * (t[ta][1] - t[ta][2]) - t[ta][3];
       }
     }
-    for (int64_t l = 0; l < n; ++l) {
-      const int64_t vi = v0 + l, k = vi / cig, i = vi % cig;
+    // runs of lanes within one phase, without a division per lane (2 % of the k4 s2 p1 backward)
+    for (int64_t l = 0; l < n;) {
+      const int64_t k = (v0 + l) / cig, i0 = (v0 + l) % cig, len = std::min(n - l, cig - i0);
       const WinoGradTaps& tp = taps[k];
-      float* w = tp.base + gr * tp.sg + o * tp.so + i * tp.si + tp.t0;
-      for (int ta = 0; ta < 2; ++ta)
-        for (int tb = 0; tb < 2; ++tb) w[ta * tp.sky + tb * tp.skx] = w4[ta * 2 + tb][l];
+      float* w = tp.base + gr * tp.sg + o * tp.so + i0 * tp.si + tp.t0;
+      for (const int64_t e = l + len; l < e; ++l, w += tp.si) {
+        w[0] = w4[0][l];
+        w[tp.skx] = w4[1][l];
+        w[tp.sky] = w4[2][l];
+        w[tp.sky + tp.skx] = w4[3][l];
+      }
     }
   }
 }
