@@ -665,10 +665,24 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int64_t K = cig * in_phases;
   const int64_t upanels = (cog + MR - 1) / MR, mrows = upanels * MR;
   const int64_t u_xi = upanels * K * MR;
-  const int64_t blocks = (plan.panels + BLOCK_PANELS - 1) / BLOCK_PANELS;
+  const int T = omp_get_max_threads();
+  // Panels per block: BLOCK_PANELS, or for a data gradient by output phases with lazy U twice that
+  // when each image's tiles then make one block for the team to share (fewer blocks than threads) and
+  // its V still fits L2 (K <= 256 at 32 tiles a panel): every thread combines the A panels of U for
+  // each block it runs, so a block per thread combined all of U on each, a shared block once in all.
+  // Data gradients of 4x4 stride 2 (c_in <- c_out, at the result's size): 128 <- 256 at 64x64 1.99 ->
+  // 1.88 ms, 256 <- 128 2.21 -> 2.02, 128 <- 128 at 48x48 1.08 -> 0.79; 64 <- 128 and 64 <- 64 the same.
+  // Not for the input-phase forwards (winograd_conv_in_phases): there the shared block's split input
+  // transforms cost more (4x4 stride 2, 64 -> 128 from 64x64: 0.58 -> 0.72 ms). The kept blocks of the
+  // weight gradient stay at BLOCK_PANELS.
+  const int64_t wide = 2 * BLOCK_PANELS;
+  const bool wide_blocks = lazy && phases > 1 && keep == nullptr && T > 1 && K * NR <= 8192 &&
+                           c.n * c.groups * ((plan.panels + wide - 1) / wide) < T;
+  const int64_t bp = wide_blocks ? wide : BLOCK_PANELS;
+  const int64_t blocks = (plan.panels + bp - 1) / bp;
   const int64_t item0 = keep != nullptr ? keep->item0 : 0;
   const int64_t items = (keep != nullptr ? keep->item1 : c.n * c.groups * blocks) - item0;
-  const int64_t v_floats = block_v_floats(isa, K), m_floats = 16 * mrows * BLOCK_PANELS * NR;
+  const int64_t v_floats = 16 * v_xi_floats(bp, K, NR), m_floats = 16 * mrows * bp * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
   // with a barrier between the steps when the item is shared (parts > 1).
@@ -677,8 +691,8 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     if (keep != nullptr) v = keep->v + it * v_floats;
     const int64_t blk = item % blocks, ng = item / blocks;
     const int64_t img = ng / c.groups, gr = ng - img * c.groups;
-    const int64_t t0 = blk * BLOCK_PANELS * NR;
-    const WinoBlock b = block_at(plan, isa, c.m, t0, std::min<int64_t>(BLOCK_PANELS, plan.panels - blk * BLOCK_PANELS));
+    const int64_t t0 = blk * bp * NR;
+    const WinoBlock b = block_at(plan, isa, c.m, t0, std::min<int64_t>(bp, plan.panels - blk * bp));
     auto share = [&](int64_t n, int64_t& lo, int64_t& hi) {
       lo = n * part / parts;
       hi = n * (part + 1) / parts;
@@ -756,7 +770,6 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     }
   };
 
-  const int T = omp_get_max_threads();
   if (T > 1 && items < 2 * T && items % T != 0 && !omp_in_parallel()) {
     // Too few blocks to deal out evenly (small images, large channel counts): the team shares each
     // block, in the calling thread's buffers (a block is ~0.5 ms of work at 256 channels; the three

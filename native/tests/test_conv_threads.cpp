@@ -375,6 +375,9 @@ TEST(conv_winograd_shared_phases_match_a_direct_sum_at_every_isa) {
       {1, 12, 18, 21, 16, 5, 6, 6, 6, 3, 3, 1, 1, 1, 1, 1},    // 6x6 stride 3: nine 2x2 phases
       {1, 16, 64, 64, 24, 32, 32, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 11 tiles a row: lane groups of three rows
       {1, 12, 66, 66, 16, 32, 32, 4, 4, 2, 2, 0, 0, 1, 1, 1},   // the same without padding
+      {1, 12, 54, 54, 16, 27, 27, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 81 tiles: one shared block of 3 panels
+                                                                // at 32 lanes (run_blocks' wide blocks)
+      {1, 12, 42, 42, 16, 21, 21, 4, 4, 2, 2, 1, 1, 1, 1, 1},   // 49 tiles: 4 panels of 16 in one block
   };
   check_winograd_at_every_isa(shapes, std::size(shapes), 2, "data gradient (without / with a bias)",
                               [](const Conv2dGeom& g) {
