@@ -676,8 +676,8 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   // transforms cost more (4x4 stride 2, 64 -> 128 from 64x64: 0.58 -> 0.72 ms). The kept blocks of the
   // weight gradient stay at BLOCK_PANELS.
   const int64_t wide = 2 * BLOCK_PANELS;
-  const bool wide_blocks = lazy && phases > 1 && keep == nullptr && T > 1 && K * NR <= 8192 &&
-                           c.n * c.groups * ((plan.panels + wide - 1) / wide) < T;
+  const bool wide_blocks = lazy && phases > 1 && keep == nullptr && T > 1 && !omp_in_parallel() &&
+                           K * NR <= 8192 && c.n * c.groups * ((plan.panels + wide - 1) / wide) < T;
   const int64_t bp = wide_blocks ? wide : BLOCK_PANELS;
   const int64_t blocks = (plan.panels + bp - 1) / bp;
   const int64_t item0 = keep != nullptr ? keep->item0 : 0;
@@ -712,8 +712,9 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
     // 128 -> 256 at 64x64: 2.01 -> 1.96 ms; each panel's taps are read twice). Same products, same bits.
     const int64_t xi_run = lazy && parts == 1 ? 8 : 16;
     auto product = [&](int64_t w) {
-      const int64_t half = w / (xi_run * upanels), r = w % (xi_run * upanels);
-      const int64_t xi = lazy ? half * xi_run + r % xi_run : w / upanels, p = lazy ? r / xi_run : w % upanels;
+      const int64_t run = w / (xi_run * upanels), in_run = w % (xi_run * upanels);
+      const int64_t xi = lazy ? run * xi_run + in_run % xi_run : w / upanels;
+      const int64_t p = lazy ? in_run / xi_run : w % upanels;
       const int64_t rows = std::min(MR, cog - p * MR);
       const IsaTable::Ukernel ker = rows <= isa.edge0 ? isa.ukernel_edge0
                                     : rows <= isa.edge1 ? isa.ukernel_edge1 : isa.ukernel;
