@@ -653,7 +653,10 @@ struct KeptBlocks {
 // of the packing buffers all 16 shared one set.
 inline int64_t xi_apart(int64_t floats) { return floats + 16; }
 inline int64_t v_xi_floats(int64_t panels, int64_t K, int64_t nr) { return xi_apart(panels * K * nr); }
-int64_t block_v_floats(const IsaTable& isa, int64_t K) { return 16 * v_xi_floats(BLOCK_PANELS, K, isa.nr); }
+// V of a block of `panels` (BLOCK_PANELS unless run_blocks widens them): all 16 xi.
+int64_t block_v_floats(const IsaTable& isa, int64_t K, int64_t panels = BLOCK_PANELS) {
+  return 16 * v_xi_floats(panels, K, isa.nr);
+}
 
 void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, int phases, int in_phases,
                 const WinoSplit* split, const float* u, const float* src, const float* bias, float* const* dsts,
@@ -682,7 +685,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int64_t blocks = (plan.panels + bp - 1) / bp;
   const int64_t item0 = keep != nullptr ? keep->item0 : 0;
   const int64_t items = (keep != nullptr ? keep->item1 : c.n * c.groups * blocks) - item0;
-  const int64_t v_floats = 16 * v_xi_floats(bp, K, NR), m_floats = 16 * mrows * bp * NR;
+  const int64_t v_floats = block_v_floats(isa, K, bp), m_floats = 16 * mrows * bp * NR;
 
   // Item `item`, share `part` of `parts`: its input channels, (xi, panel) products and output rows,
   // with a barrier between the steps when the item is shared (parts > 1).
