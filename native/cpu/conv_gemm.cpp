@@ -85,6 +85,21 @@ struct COut {
   COut at(int64_t i, int64_t j) const { return COut{sink ? nullptr : c + i * ldc + j, ldc, sink, m + i, n + j}; }
 };
 
+// The micro-panels of a block of A's rows: mr rows each, except that a remainder of one or two rows
+// is merged with the panel before it and the pair split in halves the edge1 kernel takes whole
+// (M = 128 at 14 rows: 8 x 14 + 8 + 8 instead of 9 x 14 + 2, whose last tile ran the 4-row kernel
+// for 2 rows through a local copy of C). Every panel keeps mr * kc floats in the packed block (rows
+// past its height are zero) and every C element the same sum order, so the split moves no bits.
+struct RowPanels {
+  int64_t rows, mr, count, last;  // last: the first row of the last panel
+  RowPanels(const IsaTable& t, int64_t m) : rows(m), mr(t.mr), count((m + t.mr - 1) / t.mr), last((count - 1) * t.mr) {
+    const int64_t rem = rows - last, pair = t.mr + rem;
+    if (count >= 2 && rem <= 2 && (pair + 1) / 2 <= t.edge1) last = (count - 2) * t.mr + (pair + 1) / 2;
+  }
+  int64_t row0(int64_t p) const { return p >= count ? rows : p == count - 1 ? last : p * mr; }
+  int64_t height(int64_t p) const { return row0(p + 1) - row0(p); }
+};
+
 // One micro-tile: rows [0, nrows) of the A micro-panel a (mr rows, k-major) times the B micro-panel b
 // (nr columns) over kc into out (nrows x ncols). A small remainder of rows runs a kernel over fewer
 // rows; partial tiles, and every tile bound for a sink, go through a local tile.
@@ -123,10 +138,11 @@ inline void tile_call(const IsaTable& t, int64_t nrows, int64_t ncols, int64_t k
   for (int64_t i = 0; i < nrows; ++i) std::memcpy(out.c + i * out.ldc, tile + i * nr, ncols * sizeof(float));
 }
 
-// C block [mc x nc] from packed A (mc rows) and B (nc columns) over kc. The A micro-panel stays in
-// L1 while the B panels of the block (L2 resident) stream past it.
-void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const float* ap, const float* bp,
-                  const COut& c, bool accumulate, const float* bias) {
+// C block [panels p0..p1 of rp x nc] from packed A (ap: the block's panel 0) and B (nc columns) over
+// kc, C at the block's row 0. The A micro-panel stays in L1 while the B panels of the block (L2
+// resident) stream past it.
+void macro_kernel(const IsaTable& t, const RowPanels& rp, int64_t p0, int64_t p1, int64_t nc, int64_t kc,
+                  const float* ap, const float* bp, const COut& c, bool accumulate, const float* bias) {
   const int mr = t.mr, nr = t.nr;
   const int64_t n_jr = (nc + nr - 1) / nr;
   // The next A micro-panel (mr x kc floats) is prefetched into L2 in slices while the current one
@@ -136,10 +152,10 @@ void macro_kernel(const IsaTable& t, int64_t mc, int64_t nc, int64_t kc, const f
   // 2048^3 sat on them; 37.9 -> 37.6 ms, alternating runs).
   const int64_t panel_lines = (int64_t)mr * kc / 16;
   const int64_t lines_per_call = (panel_lines + n_jr - 1) / n_jr;
-  for (int64_t ir = 0; ir < mc; ir += mr) {
-    const int64_t nrows = std::min<int64_t>(mr, mc - ir);
-    const float* a = ap + ir * kc;
-    const float* next_a = ir + mr < mc ? a + (int64_t)mr * kc : nullptr;
+  for (int64_t p = p0; p < p1; ++p) {
+    const int64_t ir = rp.row0(p), nrows = rp.height(p);
+    const float* a = ap + p * mr * kc;
+    const float* next_a = p + 1 < p1 ? a + (int64_t)mr * kc : nullptr;
     for (int64_t jr = 0, call = 0; jr < nc; jr += nr, ++call) {
       const float* pf = nullptr;
       int64_t pf_lines = 0;
@@ -186,21 +202,26 @@ Blocking blocking_for(const IsaTable& t, int64_t M, int64_t K, bool one_block) {
   return Blocking{kc, t.nc, fused};
 }
 
-// Packs panels [p0, p1) of rows [m0, m0 + Mr) of op(A), every K block, into ap: block pc starts at
-// ap + pc * Mpad, panel p of it at + p * mr * kc.
-void pack_a_panels(const IsaTable& t, const Blocking& bk, const APacker& a, int64_t m0, int64_t Mr, int64_t Mpad,
-                   int64_t K, int64_t p0, int64_t p1, float* ap) {
+// Packs panels [p0, p1) of rows [m0, m0 + rp.rows) of op(A), every K block, into ap: block pc starts
+// at ap + pc * Mpad, panel p of it at + p * mr * kc. A split last pair (RowPanels) is packed panel by
+// panel: each of its halves is zero-padded to mr rows.
+void pack_a_panels(const IsaTable& t, const Blocking& bk, const APacker& a, int64_t m0, const RowPanels& rp,
+                   int64_t Mpad, int64_t K, int64_t p0, int64_t p1, float* ap) {
   if (p1 <= p0) return;
-  const int64_t r0 = p0 * t.mr, r1 = std::min<int64_t>(Mr, p1 * t.mr);
+  const int64_t last = rp.count - 1;
+  const bool split = rp.row0(last) != last * t.mr;
+  const int64_t whole = split ? std::min(p1, last - 1) : p1;  // panels [p0, whole) packed in one call
   for (int64_t pc = 0; pc < K; pc += bk.kc) {
     const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
-    a.pack(m0 + r0, pc, r1 - r0, kc, ap + pc * Mpad + r0 * kc);
+    float* block = ap + pc * Mpad;
+    if (whole > p0) a.pack(m0 + rp.row0(p0), pc, rp.row0(whole) - rp.row0(p0), kc, block + p0 * t.mr * kc);
+    for (int64_t p = std::max(whole, p0); p < p1; ++p) a.pack(m0 + rp.row0(p), pc, rp.height(p), kc, block + p * t.mr * kc);
   }
 }
 
-// Columns [n0, n1) against all Mr prepacked rows, on this thread.
-void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad, int64_t n0, int64_t n1, int64_t K,
-                 const float* ap, const BPacker& b, const COut& C, bool accumulate, const float* bias) {
+// Columns [n0, n1) against all prepacked rows (rp), on this thread.
+void run_columns(const IsaTable& t, const Blocking& bk, const RowPanels& rp, int64_t Mpad, int64_t n0, int64_t n1,
+                 int64_t K, const float* ap, const BPacker& b, const COut& C, bool accumulate, const float* bias) {
   const int64_t kcap = std::min<int64_t>(bk.kc, K);
   if (bk.fused) {
     float* bp = tl_pack_b.get(t.nr * kcap);
@@ -210,8 +231,9 @@ void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad
       for (int64_t jr = n0; jr < n1; jr += t.nr) {
         const int64_t ncols = std::min<int64_t>(t.nr, n1 - jr);
         b.pack(pc, jr, kc, ncols, bp);
-        for (int64_t ir = 0; ir < Mr; ir += t.mr) {
-          tile_call(t, std::min<int64_t>(t.mr, Mr - ir), ncols, kc, a + ir * kc, bp, C.at(ir, jr), accumulate || pc > 0,
+        for (int64_t p = 0; p < rp.count; ++p) {
+          const int64_t ir = rp.row0(p);
+          tile_call(t, rp.height(p), ncols, kc, a + p * t.mr * kc, bp, C.at(ir, jr), accumulate || pc > 0,
                     pc == 0 && bias != nullptr ? bias + ir : nullptr);
         }
       }
@@ -224,7 +246,8 @@ void run_columns(const IsaTable& t, const Blocking& bk, int64_t Mr, int64_t Mpad
     for (int64_t pc = 0; pc < K; pc += bk.kc) {
       const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
       b.pack(pc, jc, kc, nc, bp);
-      macro_kernel(t, Mr, nc, kc, ap + pc * Mpad, bp, C.at(0, jc), accumulate || pc > 0, pc == 0 ? bias : nullptr);
+      macro_kernel(t, rp, 0, rp.count, nc, kc, ap + pc * Mpad, bp, C.at(0, jc), accumulate || pc > 0,
+                   pc == 0 ? bias : nullptr);
     }
   }
 }
@@ -284,14 +307,15 @@ void speed_shares(int nt, int64_t units, int64_t step, int64_t* bounds) {
 void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int64_t K, const APacker& a,
                const BPacker& b, const COut& C, bool accumulate, const float* bias) {
   const int64_t Mpad = round_up(Mr, t.mr);
-  const int64_t m_panels = Mpad / t.mr;
+  const RowPanels rp(t, Mr);
+  const int64_t m_panels = rp.count;
   const int64_t n_panels = (N + t.nr - 1) / t.nr;
   const COut crow = C.at(m0, 0);
   const Blocking bk = blocking_for(t, Mr, K, C.sink != nullptr);
   if (nt == 1) {
     float* ap = tl_packed_a.get(Mpad * K);
-    pack_a_panels(t, bk, a, m0, Mr, Mpad, K, 0, m_panels, ap);
-    run_columns(t, bk, Mr, Mpad, 0, N, K, ap, b, crow, accumulate, bias);
+    pack_a_panels(t, bk, a, m0, rp, Mpad, K, 0, m_panels, ap);
+    run_columns(t, bk, rp, Mpad, 0, N, K, ap, b, crow, accumulate, bias);
     return;
   }
   // Tall A: each thread takes an equal share of the rows and runs them as a GEMM of its own (packs its
@@ -324,18 +348,17 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
 #pragma omp parallel num_threads(nt)
   {
     const int tid = omp_get_thread_num();
-    pack_a_panels(t, bk, a, m0, Mr, Mpad, K, m_panels * tid / nt, m_panels * (tid + 1) / nt, ap);
+    pack_a_panels(t, bk, a, m0, rp, Mpad, K, m_panels * tid / nt, m_panels * (tid + 1) / nt, ap);
 #pragma omp barrier
     if (split_n) {
       const int64_t q0 = col_bounds[tid], q1 = col_bounds[tid + 1];
       if (q1 > q0) {
         const int64_t j0 = q0 * t.nr, j1 = std::min<int64_t>(N, q1 * t.nr);
         run_timed(tid, (double)Mr * (double)(j1 - j0) * (double)K,
-                  [&] { run_columns(t, bk, Mr, Mpad, j0, j1, K, ap, b, crow, accumulate, bias); });
+                  [&] { run_columns(t, bk, rp, Mpad, j0, j1, K, ap, b, crow, accumulate, bias); });
       }
     } else {
-      const int64_t r0 = std::min<int64_t>(Mr, (m_panels * tid / nt) * t.mr);
-      const int64_t r1 = std::min<int64_t>(Mr, (m_panels * (tid + 1) / nt) * t.mr);
+      const int64_t p0 = m_panels * tid / nt, p1 = m_panels * (tid + 1) / nt;
       for (int64_t jc = 0; jc < N; jc += bk.nc) {
         const int64_t nc = std::min<int64_t>(bk.nc, N - jc);
         const int64_t panels = (nc + t.nr - 1) / t.nr;
@@ -347,9 +370,9 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
             b.pack(pc, jc + j0, kc, std::min<int64_t>(nc, q1 * t.nr) - j0, shared_b + j0 * kc);
           }
 #pragma omp barrier
-          if (r1 > r0) {
-            macro_kernel(t, r1 - r0, nc, kc, ap + pc * Mpad + r0 * kc, shared_b, crow.at(r0, jc), accumulate || pc > 0,
-                         pc == 0 && bias != nullptr ? bias + r0 : nullptr);
+          if (p1 > p0) {
+            macro_kernel(t, rp, p0, p1, nc, kc, ap + pc * Mpad, shared_b, crow.at(0, jc), accumulate || pc > 0,
+                         pc == 0 ? bias : nullptr);
           }
 #pragma omp barrier
         }

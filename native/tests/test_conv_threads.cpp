@@ -156,6 +156,60 @@ TEST(sgemm_same_bits_whatever_the_speed_split) {
   }
 }
 
+// M leaving one or two rows past its last full micro-panel (14 rows at AVX-512, 6 at AVX2): the driver
+// splits the last panel and that remainder into two halves (conv_gemm.cpp, RowPanels). At every ISA, in
+// each of its modes (the fused order M <= 160, split-N, split-M, own-rows with a share that leaves 2
+// rows), with and without accumulating, transposed or not: against a double-precision product, and
+// the same bits on 1 and 2 threads.
+TEST(sgemm_split_last_panels_match_a_double_product_at_every_isa) {
+  struct Shape {
+    int64_t m, n, k;
+    bool ta, tb;
+    float beta;
+  };
+  // 128 = 9 x 14 + 2 = 21 x 6 + 2; 127 = 9 x 14 + 1 = 21 x 6 + 1; 170 = 12 x 14 + 2 = 28 x 6 + 2 (split-M:
+  // N of 3 panels); 226 = 16 x 14 + 2 = 37 x 6 + 4 (split-N); 1046 on 2 threads: shares of 520 = 37 x 14 + 2
+  // and 526 (own rows); 16 = 14 + 2 (a pair and nothing before it)
+  const Shape shapes[] = {{128, 300, 300, false, false, 1.0f}, {127, 260, 310, true, true, 0.0f},
+                          {170, 90, 600, false, true, 1.0f},   {226, 700, 260, true, false, 0.0f},
+                          {1046, 40, 300, false, false, 0.0f}, {16, 900, 700, false, false, 1.0f}};
+  std::mt19937 rng(13);
+  std::normal_distribution<float> nd;
+  int levels = 0;
+  for (int level = 0; level <= 2; ++level) {
+    if (!detseg::cpu::conv_force_isa(level)) continue;  // this CPU lacks the level
+    ++levels;
+    for (const Shape& s : shapes) {
+      std::vector<float> a((size_t)(s.m * s.k)), b((size_t)(s.k * s.n)), c0((size_t)(s.m * s.n));
+      for (auto* v : {&a, &b, &c0})
+        for (float& e : *v) e = nd(rng);
+      double e1 = 0.0, e2 = 0.0;
+      const std::vector<float> one = sgemm_on(1, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e1);
+      const std::vector<float> two = sgemm_on(2, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e2);
+      CHECK(same_bits(one, two));
+      CHECK(e1 < 1e-5);
+      CHECK(e2 < 1e-5);
+      // every row checked, the last ones above all (sgemm_on samples every 7th)
+      double worst = 0.0;
+      const int64_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
+      for (int64_t i = std::max<int64_t>(0, s.m - 24); i < s.m; ++i)
+        for (int64_t j = 0; j < s.n; j += 5) {
+          double sum = 0.0, mag = 0.0;
+          for (int64_t p = 0; p < s.k; ++p) {
+            const double av = s.ta ? a[p * lda + i] : a[i * lda + p], bv = s.tb ? b[j * ldb + p] : b[p * ldb + j];
+            sum += av * bv;
+            mag += std::fabs(av * bv);
+          }
+          const double want = 0.5 * sum + s.beta * c0[i * s.n + j];
+          worst = std::max(worst, std::fabs(one[i * s.n + j] - want) / (0.5 * mag + std::fabs(s.beta * c0[i * s.n + j]) + 1e-30));
+        }
+      CHECK(worst < 1e-5);
+    }
+  }
+  detseg::cpu::conv_force_isa(-1);
+  CHECK(levels >= 1);
+}
+
 TEST(conv_winograd_same_bits_on_1_and_2_threads) {
   // many blocks (dealt out), one block (shared by the team), dilation 3 (column-phase layout)
   check_threads(Conv2dGeom{1, 40, 48, 70, 36, 48, 70, 3, 3, 1, 1, 1, 1, 1, 1, 1}, 2);
