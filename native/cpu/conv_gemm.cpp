@@ -85,21 +85,6 @@ struct COut {
   COut at(int64_t i, int64_t j) const { return COut{sink ? nullptr : c + i * ldc + j, ldc, sink, m + i, n + j}; }
 };
 
-// The micro-panels of a block of A's rows: mr rows each, except that a remainder of one or two rows
-// is merged with the panel before it and the pair split in halves the edge1 kernel takes whole
-// (M = 128 at 14 rows: 8 x 14 + 8 + 8 instead of 9 x 14 + 2, whose last tile ran the 4-row kernel
-// for 2 rows through a local copy of C). Every panel keeps mr * kc floats in the packed block (rows
-// past its height are zero) and every C element the same sum order, so the split moves no bits.
-struct RowPanels {
-  int64_t rows, mr, count, last;  // last: the first row of the last panel
-  RowPanels(const IsaTable& t, int64_t m) : rows(m), mr(t.mr), count((m + t.mr - 1) / t.mr), last((count - 1) * t.mr) {
-    const int64_t rem = rows - last, pair = t.mr + rem;
-    if (count >= 2 && rem <= 2 && (pair + 1) / 2 <= t.edge1) last = (count - 2) * t.mr + (pair + 1) / 2;
-  }
-  int64_t row0(int64_t p) const { return p >= count ? rows : p == count - 1 ? last : p * mr; }
-  int64_t height(int64_t p) const { return row0(p + 1) - row0(p); }
-};
-
 // One micro-tile: rows [0, nrows) of the A micro-panel a (mr rows, k-major) times the B micro-panel b
 // (nr columns) over kc into out (nrows x ncols). A small remainder of rows runs a kernel over fewer
 // rows; partial tiles, and every tile bound for a sink, go through a local tile.
@@ -107,8 +92,8 @@ inline void tile_call(const IsaTable& t, int64_t nrows, int64_t ncols, int64_t k
                       const COut& out, bool accumulate, const float* bias, const float* pf = nullptr,
                       int64_t pf_lines = 0) {
   const int mr = t.mr, nr = t.nr;
-  auto uk = nrows <= t.edge0 ? t.ukernel_edge0 : nrows <= t.edge1 ? t.ukernel_edge1 : t.ukernel;
-  const int64_t kr = nrows <= t.edge0 ? t.edge0 : nrows <= t.edge1 ? t.edge1 : mr;
+  const IsaTable::Ukernel uk = RowPanels::kernel_for(t, nrows);
+  const int64_t kr = RowPanels::kernel_rows(t, nrows);
   if (nrows == kr && ncols == nr && out.sink == nullptr) {
     if (pf_lines > 0 && kr == mr) {
       t.ukernel_prefetch(kc, a, b, out.c, out.ldc, accumulate, bias, pf, pf_lines);

@@ -83,6 +83,29 @@ struct TileSink {
   virtual void put(int64_t m0, int64_t rows, int64_t n0, int64_t cols, const float* tile, int64_t ld) const = 0;
 };
 
+// The micro-panels of a block of A's rows (the GEMM driver's, and Winograd's U): mr rows each, except that a remainder of one or two rows
+// is merged with the panel before it and the pair split in halves the edge1 kernel takes whole
+// (M = 128 at 14 rows: 8 x 14 + 8 + 8 instead of 9 x 14 + 2, whose last tile ran the 4-row kernel
+// for 2 rows through a local copy of C). Every panel keeps mr * kc floats in the packed block (rows
+// past its height are zero) and every C element the same sum order, so the split moves no bits.
+struct RowPanels {
+  int64_t rows, mr, count, last;  // last: the first row of the last panel
+  RowPanels(const IsaTable& t, int64_t m) : rows(m), mr(t.mr), count((m + t.mr - 1) / t.mr), last((count - 1) * t.mr) {
+    const int64_t rem = rows - last, pair = t.mr + rem;
+    if (count >= 2 && rem <= 2 && (pair + 1) / 2 <= t.edge1) last = (count - 2) * t.mr + (pair + 1) / 2;
+  }
+  // The kernel for a panel of `height` rows (the edge kernels read only their first rows of it).
+  static IsaTable::Ukernel kernel_for(const IsaTable& t, int64_t height) {
+    return height <= t.edge0 ? t.ukernel_edge0 : height <= t.edge1 ? t.ukernel_edge1 : t.ukernel;
+  }
+  // ... and the rows that kernel writes
+  static int64_t kernel_rows(const IsaTable& t, int64_t height) {
+    return height <= t.edge0 ? t.edge0 : height <= t.edge1 ? t.edge1 : t.mr;
+  }
+  int64_t row0(int64_t p) const { return p >= count ? rows : p == count - 1 ? last : p * mr; }
+  int64_t height(int64_t p) const { return row0(p + 1) - row0(p); }
+};
+
 // Threads worth using for an M x N x K product (1 for small ones), at most max_threads.
 int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads);
 

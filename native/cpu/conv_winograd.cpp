@@ -369,12 +369,13 @@ inline void g_columns(const float* const* g, float* const* t) {
 // (phases one after the other read each kernel `phases` times, from far apart, and made the
 // transform a third of the run).
 template <int MR>
-void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
+void transform_weights_mr(const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
   constexpr int R = 3;
   static_assert(MR <= kWLanes, "the weight transform holds a panel's outputs in one 16-lane row");
   constexpr int64_t mr = MR;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
-  const int64_t upanels = (cog + mr - 1) / mr;
+  const RowPanels rp(isa, cog);  // the products' panels (run_blocks)
+  const int64_t upanels = rp.count;
   const int64_t panel_floats = cig * mr, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels;
   const int nt =
@@ -394,11 +395,11 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < items; ++item) {
       const int64_t gr = item / upanels, p = item % upanels;
-      const int64_t rows = std::min(mr, cog - p * mr);
+      const int64_t rows = rp.height(p);
       float* dst0 = u + gr * 16 * xi_floats + p * panel_floats;
       std::fill(taps, taps + kWChunk * R * R * kWLanes, 0.0f);  // lanes of missing outputs give U rows of 0
       for (int64_t o = 0; o < rows; ++o) {
-        const int64_t vo = p * mr + o;
+        const int64_t vo = rp.row0(p) + o;
         const WinoWeights& wt = wts[vo % phases];
         lane_w[o] = wt.base + gr * wt.sg + (vo / phases) * wt.so + wt.t0;
         lane_si[o] = wt.si;
@@ -456,12 +457,12 @@ void transform_weights_mr(const WinoConv& c, const WinoWeights* wts, int phases,
 
 // The micro-tile height as a template argument: U's rows are written as fixed-size copies of MR floats
 // (the lane loops are 16 wide whatever MR is).
-void transform_weights(int64_t mr, const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
-  switch (mr) {
-    case 14: transform_weights_mr<14>(c, wts, phases, u); break;
-    case 6: transform_weights_mr<6>(c, wts, phases, u); break;
-    case 4: transform_weights_mr<4>(c, wts, phases, u); break;
-    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(mr) + " rows");
+void transform_weights(const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int phases, float* u) {
+  switch (isa.mr) {
+    case 14: transform_weights_mr<14>(isa, c, wts, phases, u); break;
+    case 6: transform_weights_mr<6>(isa, c, wts, phases, u); break;
+    case 4: transform_weights_mr<4>(isa, c, wts, phases, u); break;
+    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(isa.mr) + " rows");
   }
 }
 
@@ -478,7 +479,8 @@ template <int MR>
 void pack_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeights* wts, int phases, int in_phases,
                      float* u) {
   const int64_t cig = c.c_in / c.groups, cog = c.c_out / c.groups * phases, K = cig * in_phases, k2 = wts[0].k2;
-  const int64_t upanels = (cog + MR - 1) / MR, panel_floats = K * MR, xi_floats = upanels * panel_floats;
+  const RowPanels rp(isa, cog);  // the products' panels (run_blocks)
+  const int64_t upanels = rp.count, panel_floats = K * MR, xi_floats = upanels * panel_floats;
   const int64_t items = c.groups * upanels, so = wts[0].so, si = wts[0].si;
   constexpr int64_t kKernels = (MR + 1) / 2 + 1;  // outputs a panel's lanes read (phases >= 2), at most
   const int64_t kout = phases == 1 ? MR : kKernels, ld_s = kout * 16;
@@ -490,8 +492,8 @@ void pack_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeights* 
     alignas(64) float t16[16 * 16];             // transposed: [input][lane]
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < items; ++item) {
-      const int64_t gr = item / upanels, p = item % upanels, rows = std::min<int64_t>(MR, cog - p * MR);
-      const int64_t j0 = p * MR / phases, nj = (p * MR + rows - 1) / phases - j0 + 1;
+      const int64_t gr = item / upanels, p = item % upanels, rows = rp.height(p), r0 = rp.row0(p);
+      const int64_t j0 = r0 / phases, nj = (r0 + rows - 1) / phases - j0 + 1;
       const float* w = wts[0].base + gr * wts[0].sg + j0 * so;
       std::fill(rows16, rows16 + 256, 0.0f);
       for (int64_t ic0 = 0; ic0 < cig; ic0 += 16) {
@@ -500,7 +502,7 @@ void pack_phase_taps(const IsaTable& isa, const WinoConv& c, const WinoWeights* 
         for (int kin = 0; kin < in_phases; ++kin) {
           for (int t = 0; t < 4; ++t) {
             for (int64_t o = 0; o < rows; ++o) {
-              const int64_t vo = p * MR + o;
+              const int64_t vo = r0 + o;
               const WinoWeights& wt = wts[in_phases > 1 ? kin : vo % phases];
               const int64_t off = wt.t0 + (t / 2) * wt.sky + (t % 2) * wt.skx;
               std::memcpy(rows16 + o * 16, s.data() + off * ld_s + (vo / phases - j0) * 16, sizeof(float) * 16);
@@ -666,7 +668,8 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
   const int64_t MR = isa.mr, NR = isa.nr, KC = isa.kc;
   const int64_t cig = c.c_in / c.groups, cog_phase = c.c_out / c.groups, cog = cog_phase * phases;
   const int64_t K = cig * in_phases;
-  const int64_t upanels = (cog + MR - 1) / MR, mrows = upanels * MR;
+  const RowPanels rp(isa, cog);  // U's panels (transform_weights_mr, pack_phase_taps)
+  const int64_t upanels = rp.count, mrows = upanels * MR;
   const int64_t u_xi = upanels * K * MR;
   const int T = omp_get_max_threads();
   // Panels per block: BLOCK_PANELS, or for a data gradient by output phases with lazy U twice that
@@ -718,9 +721,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
       const int64_t run = w / (xi_run * upanels), in_run = w % (xi_run * upanels);
       const int64_t xi = lazy ? run * xi_run + in_run % xi_run : w / upanels;
       const int64_t p = lazy ? in_run / xi_run : w % upanels;
-      const int64_t rows = std::min(MR, cog - p * MR);
-      const IsaTable::Ukernel ker = rows <= isa.edge0 ? isa.ukernel_edge0
-                                    : rows <= isa.edge1 ? isa.ukernel_edge1 : isa.ukernel;
+      const IsaTable::Ukernel ker = RowPanels::kernel_for(isa, rp.height(p));
       const float* a;
       if (lazy) {
         // U[xi = 4r + s] = sum over taps (ta, tb) of G[r][ta] G[s][tb] tap(ta, tb), F(3x3, 2x2)'s
@@ -747,7 +748,7 @@ void run_blocks(const WinoConv& c, const IsaTable& isa, const TilePlan* plans, i
       }
       for (int64_t q = 0; q < b.panels; ++q) {
         const float* bp = v + xi * v_xi + q * K * NR;
-        float* cp = m + xi * m_xi + p * MR * ldm + q * NR;
+        float* cp = m + xi * m_xi + rp.row0(p) * ldm + q * NR;
         for (int64_t k0 = 0; k0 < K; k0 += KC)
           ker(std::min(KC, K - k0), a + k0 * MR, bp + k0 * NR, cp, ldm, k0 > 0, nullptr);
       }
@@ -874,7 +875,7 @@ const float* build_u(const WinoConv& c, const IsaTable& isa, const WinoWeights* 
   } else {
     // input phases come only with F(3x3, 2x2) (strided_phases in conv2d.cpp)
     if (in_phases != 1) throw std::logic_error("Winograd F(2x2, 3x3) weight transform: input phases");
-    transform_weights(MR, c, wts, phases, u);
+    transform_weights(isa, c, wts, phases, u);
   }
   return u;
 }

@@ -643,3 +643,29 @@ TEST(conv_winograd_strided_forward_and_weight_gradient_match_a_direct_sum_at_eve
                                                            weight_grad_error(g)};
                               });
 }
+
+// Output channels leaving one or two rows past the last full micro-panel of U (14 rows at AVX-512, 6 at
+// AVX2): the products' last panel and that remainder run as two halves (RowPanels in conv_gemm.h), which
+// U's packing (the F(2x2, 3x3) weight transform and F(3x3, 2x2)'s tap panels, output phases
+// interleaved) must lay out alike. Forward, data and weight gradients at every instruction set against
+// direct sums, and the same bits on 1 and 2 threads.
+TEST(conv_winograd_split_last_panels_match_a_direct_sum_at_every_isa) {
+  // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
+  const Conv2dGeom shapes[] = {
+      // 3x3: 44 outputs (3 x 14 + 2, 7 x 6 + 2); its data gradient 43 (3 x 14 + 1, 7 x 6 + 1)
+      {1, 43, 12, 14, 44, 12, 14, 3, 3, 1, 1, 1, 1, 1, 1, 1},
+      // 4x4 stride 2: 43 outputs over input phases; its data gradient 4 phases x 11 = 44 rows
+      {1, 11, 16, 18, 43, 8, 9, 4, 4, 2, 2, 1, 1, 1, 1, 1},
+      // 2x2 stride 1 (F(3x3, 2x2), one phase): 44 outputs, 43 inputs
+      {1, 43, 10, 11, 44, 9, 10, 2, 2, 1, 1, 0, 0, 1, 1, 1},
+  };
+  const int64_t runs[] = {5, 5, 4};  // 2x2 stride 1's weight gradient is no Winograd one
+  for (size_t i = 0; i < std::size(shapes); ++i)
+    check_winograd_at_every_isa(&shapes[i], 1, runs[i],
+                                "forward (without / with a bias) / data gradient (without / with) / weight gradient",
+                                [](const Conv2dGeom& g) {
+                                  return std::vector<double>{forward_error(g, false), forward_error(g, true),
+                                                             data_grad_error(g, false), data_grad_error(g, true),
+                                                             weight_grad_error(g)};
+                                });
+}
