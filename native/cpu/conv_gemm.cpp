@@ -125,26 +125,39 @@ inline void tile_call(const IsaTable& t, int64_t nrows, int64_t ncols, int64_t k
 
 // C block [panels p0..p1 of rp x nc] from packed A (ap: the block's panel 0) and B (nc columns) over
 // kc, C at the block's row 0. The A micro-panel stays in L1 while the B panels of the block (L2
-// resident) stream past it.
+// resident) stream past it. With lazy (rows from m0 of lazy's op(A), K block from pc) each A panel is
+// packed right before its turn, its rows prefetched during the turn before (row_run).
+struct LazyA {
+  const APacker* a;
+  int64_t m0, pc;
+};
 void macro_kernel(const IsaTable& t, const RowPanels& rp, int64_t p0, int64_t p1, int64_t nc, int64_t kc,
-                  const float* ap, const float* bp, const COut& c, bool accumulate, const float* bias) {
+                  float* ap, const float* bp, const COut& c, bool accumulate, const float* bias,
+                  const LazyA* lazy = nullptr) {
   const int mr = t.mr, nr = t.nr;
   const int64_t n_jr = (nc + nr - 1) / nr;
   // The next A micro-panel (mr x kc floats) is prefetched into L2 in slices while the current one
   // works through the B panels: it comes from L3 or memory, and waiting for it on the first call of
   // each panel cost ~8% at 1024^3. Each call's slice is spread over its k loop (ukernel_prefetch):
   // issued as a burst before the call, the prefetches stalled on full fill buffers (~1 % of SGEMM
-  // 2048^3 sat on them; 37.9 -> 37.6 ms, alternating runs).
+  // 2048^3 sat on them; 37.9 -> 37.6 ms, alternating runs). Lazy: call j prefetches row j of the next
+  // panel's source instead.
   const int64_t panel_lines = (int64_t)mr * kc / 16;
   const int64_t lines_per_call = (panel_lines + n_jr - 1) / n_jr;
   for (int64_t p = p0; p < p1; ++p) {
     const int64_t ir = rp.row0(p), nrows = rp.height(p);
-    const float* a = ap + p * mr * kc;
+    float* a = ap + p * mr * kc;
+    if (lazy != nullptr) lazy->a->pack(lazy->m0 + ir, lazy->pc, nrows, kc, a);
     const float* next_a = p + 1 < p1 ? a + (int64_t)mr * kc : nullptr;
     for (int64_t jr = 0, call = 0; jr < nc; jr += nr, ++call) {
       const float* pf = nullptr;
       int64_t pf_lines = 0;
-      if (next_a != nullptr) {
+      if (next_a != nullptr && lazy != nullptr) {
+        if (call < rp.height(p + 1)) {
+          pf = lazy->a->row_run(lazy->m0 + rp.row0(p + 1) + call, lazy->pc);
+          pf_lines = kc / 16 + 1;  // the run need not start on a line
+        }
+      } else if (next_a != nullptr) {
         const int64_t l0 = call * lines_per_call, l1 = std::min(panel_lines, l0 + lines_per_call);
         pf = next_a + 16 * l0;
         pf_lines = std::max<int64_t>(0, l1 - l0);
@@ -205,8 +218,10 @@ void pack_a_panels(const IsaTable& t, const Blocking& bk, const APacker& a, int6
 }
 
 // Columns [n0, n1) against all prepacked rows (rp), on this thread.
+// lazy (not with the fused order): A is not packed yet; the first column block packs it as it goes.
 void run_columns(const IsaTable& t, const Blocking& bk, const RowPanels& rp, int64_t Mpad, int64_t n0, int64_t n1,
-                 int64_t K, const float* ap, const BPacker& b, const COut& C, bool accumulate, const float* bias) {
+                 int64_t K, float* ap, const BPacker& b, const COut& C, bool accumulate, const float* bias,
+                 const APacker* lazy = nullptr, int64_t m0 = 0) {
   const int64_t kcap = std::min<int64_t>(bk.kc, K);
   if (bk.fused) {
     float* bp = tl_pack_b.get(t.nr * kcap);
@@ -231,8 +246,9 @@ void run_columns(const IsaTable& t, const Blocking& bk, const RowPanels& rp, int
     for (int64_t pc = 0; pc < K; pc += bk.kc) {
       const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
       b.pack(pc, jc, kc, nc, bp);
+      const LazyA la{lazy, m0, pc};
       macro_kernel(t, rp, 0, rp.count, nc, kc, ap + pc * Mpad, bp, C.at(0, jc), accumulate || pc > 0,
-                   pc == 0 ? bias : nullptr);
+                   pc == 0 ? bias : nullptr, lazy != nullptr && jc == n0 ? &la : nullptr);
     }
   }
 }
@@ -299,8 +315,14 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
   const Blocking bk = blocking_for(t, Mr, K, C.sink != nullptr);
   if (nt == 1) {
     float* ap = tl_packed_a.get(Mpad * K);
-    pack_a_panels(t, bk, a, m0, rp, Mpad, K, 0, m_panels, ap);
-    run_columns(t, bk, rp, Mpad, 0, N, K, ap, b, crow, accumulate, bias);
+    // A packed panel by panel during the first column block, each panel's rows prefetched (from L3 or
+    // memory into L2) while the panel before runs, instead of all of A first at the rate L3 delivers
+    // it: where A's rows are contiguous along k and the block's B panels are enough calls to spread
+    // a panel's rows over.
+    const bool lazy = !bk.fused && a.row_run(m0, 0) != nullptr &&
+                      (std::min<int64_t>(bk.nc, N) + t.nr - 1) / t.nr >= t.mr;
+    if (!lazy) pack_a_panels(t, bk, a, m0, rp, Mpad, K, 0, m_panels, ap);
+    run_columns(t, bk, rp, Mpad, 0, N, K, ap, b, crow, accumulate, bias, lazy ? &a : nullptr, m0);
     return;
   }
   // Tall A: each thread takes an equal share of the rows and runs them as a GEMM of its own (packs its

@@ -43,6 +43,9 @@ struct APacker {
   virtual ~APacker() = default;
   // rows [i0, i0 + mc) x k [k0, k0 + kc) of op(A) into ceil(mc / MR) panels at dst
   virtual void pack(int64_t i0, int64_t k0, int64_t mc, int64_t kc, float* dst) const = 0;
+  // Where row i of op(A) holds its k from k0 on contiguously (for prefetching it before it is
+  // packed), or null where rows are not contiguous along k.
+  virtual const float* row_run(int64_t /*i*/, int64_t /*k0*/) const { return nullptr; }
 };
 
 struct BPacker {
@@ -61,6 +64,7 @@ struct DensePackA final : APacker {
   void pack(int64_t i0, int64_t k0, int64_t mc, int64_t kc, float* dst) const override {
     conv_isa().pack_a(a, lda, trans, alpha, i0, k0, mc, kc, dst);
   }
+  const float* row_run(int64_t i, int64_t k0) const override { return trans ? nullptr : a + i * lda + k0; }
 };
 
 struct DensePackB final : BPacker {

@@ -169,10 +169,12 @@ TEST(sgemm_split_last_panels_match_a_double_product_at_every_isa) {
   };
   // 128 = 9 x 14 + 2 = 21 x 6 + 2; 127 = 9 x 14 + 1 = 21 x 6 + 1; 170 = 12 x 14 + 2 = 28 x 6 + 2 (split-M:
   // N of 3 panels); 226 = 16 x 14 + 2 = 37 x 6 + 4 (split-N); 1046 on 2 threads: shares of 520 = 37 x 14 + 2
-  // and 526 (own rows); 16 = 14 + 2 (a pair and nothing before it)
+  // and 526 (own rows), with N = 500 and row-major A packed panel by panel as it runs (two K blocks at
+  // every ISA); 16 = 14 + 2 (a pair and nothing before it)
   const Shape shapes[] = {{128, 300, 300, false, false, 1.0f}, {127, 260, 310, true, true, 0.0f},
                           {170, 90, 600, false, true, 1.0f},   {226, 700, 260, true, false, 0.0f},
-                          {1046, 40, 300, false, false, 0.0f}, {16, 900, 700, false, false, 1.0f}};
+                          {1046, 40, 300, false, false, 0.0f}, {16, 900, 700, false, false, 1.0f},
+                          {1046, 500, 600, false, false, 1.0f}};
   std::mt19937 rng(13);
   std::normal_distribution<float> nd;
   int levels = 0;
