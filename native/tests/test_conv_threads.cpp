@@ -74,7 +74,8 @@ TEST(conv_direct_paths_same_bits_on_1_and_2_threads) {
 
 namespace {
 // C = alpha op(A) op(B) + beta C on `threads` threads, and its largest error against a double-precision
-// product relative to sum |a| |b| of the element.
+// product relative to sum |a| |b| of the element, over every 7th row and the last 24 (where a short
+// remainder of rows runs).
 std::vector<float> sgemm_on(int threads, bool ta, bool tb, int64_t m, int64_t n, int64_t k, const std::vector<float>& a,
                             const std::vector<float>& b, const std::vector<float>& c0, float beta, double* err) {
   const int before = omp_get_max_threads();
@@ -84,7 +85,8 @@ std::vector<float> sgemm_on(int threads, bool ta, bool tb, int64_t m, int64_t n,
   detseg::cpu::sgemm_f32(ta, tb, m, n, k, 0.5f, a.data(), lda, b.data(), ldb, beta, c.data(), n);
   omp_set_num_threads(before);
   double worst = 0.0;
-  for (int64_t i = 0; i < m; i += 7) {
+  for (int64_t i = 0; i < m; ++i) {
+    if (i % 7 != 0 && i < m - 24) continue;
     for (int64_t j = 0; j < n; ++j) {
       double s = 0.0, mag = 0.0;
       for (int64_t p = 0; p < k; ++p) {
@@ -99,33 +101,37 @@ std::vector<float> sgemm_on(int threads, bool ta, bool tb, int64_t m, int64_t n,
   *err = worst;
   return c;
 }
+
+struct SgemmShape {
+  int64_t m, n, k;
+  bool ta, tb;
+  float beta;
+};
+
+// Random operands of shape s on 1 and 2 threads: the same bits, both within 1e-5 of a double product.
+void check_sgemm_on_1_and_2_threads(const SgemmShape& s, std::mt19937& rng) {
+  std::normal_distribution<float> nd;
+  std::vector<float> a((size_t)(s.m * s.k)), b((size_t)(s.k * s.n)), c0((size_t)(s.m * s.n));
+  for (auto* v : {&a, &b, &c0})
+    for (float& e : *v) e = nd(rng);
+  double e1 = 0.0, e2 = 0.0;
+  const std::vector<float> one = sgemm_on(1, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e1);
+  const std::vector<float> two = sgemm_on(2, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e2);
+  CHECK(same_bits(one, two));
+  CHECK(e1 < 1e-5);
+  CHECK(e2 < 1e-5);
+}
 }  // namespace
 
 // Tall A (own-rows mode, shares not multiples of the panel height), wide N (split-N), narrow N with
 // tall A below the own-rows size (split-M), each transposition, beta 0 and 1.
 TEST(sgemm_same_bits_on_1_and_2_threads) {
-  struct Shape {
-    int64_t m, n, k;
-    bool ta, tb;
-    float beta;
-  };
   // (each has over 8M multiply-adds, so it does run on 2 threads)
-  const Shape shapes[] = {{1030, 97, 300, false, false, 0.0f}, {522, 160, 129, true, false, 1.0f},
-                          {500, 64, 300, false, true, 0.0f},   {200, 700, 260, false, false, 1.0f},
-                          {300, 40, 800, true, true, 1.0f}};
+  const SgemmShape shapes[] = {{1030, 97, 300, false, false, 0.0f}, {522, 160, 129, true, false, 1.0f},
+                               {500, 64, 300, false, true, 0.0f},   {200, 700, 260, false, false, 1.0f},
+                               {300, 40, 800, true, true, 1.0f}};
   std::mt19937 rng(5);
-  std::normal_distribution<float> nd;
-  for (const Shape& s : shapes) {
-    std::vector<float> a((size_t)(s.m * s.k)), b((size_t)(s.k * s.n)), c0((size_t)(s.m * s.n));
-    for (auto* v : {&a, &b, &c0})
-      for (float& e : *v) e = nd(rng);
-    double e1 = 0.0, e2 = 0.0;
-    const std::vector<float> one = sgemm_on(1, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e1);
-    const std::vector<float> two = sgemm_on(2, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e2);
-    CHECK(same_bits(one, two));
-    CHECK(e1 < 1e-5);
-    CHECK(e2 < 1e-5);
-  }
+  for (const SgemmShape& s : shapes) check_sgemm_on_1_and_2_threads(s, rng);
 }
 
 // The splits follow the threads' measured speeds (conv_gemm.cpp): with the speeds set to put them at
@@ -162,51 +168,20 @@ TEST(sgemm_same_bits_whatever_the_speed_split) {
 // rows), with and without accumulating, transposed or not: against a double-precision product, and
 // the same bits on 1 and 2 threads.
 TEST(sgemm_split_last_panels_match_a_double_product_at_every_isa) {
-  struct Shape {
-    int64_t m, n, k;
-    bool ta, tb;
-    float beta;
-  };
   // 128 = 9 x 14 + 2 = 21 x 6 + 2; 127 = 9 x 14 + 1 = 21 x 6 + 1; 170 = 12 x 14 + 2 = 28 x 6 + 2 (split-M:
   // N of 3 panels); 226 = 16 x 14 + 2 = 37 x 6 + 4 (split-N); 1046 on 2 threads: shares of 520 = 37 x 14 + 2
   // and 526 (own rows), with N = 500 and row-major A packed panel by panel as it runs (two K blocks at
   // every ISA); 16 = 14 + 2 (a pair and nothing before it)
-  const Shape shapes[] = {{128, 300, 300, false, false, 1.0f}, {127, 260, 310, true, true, 0.0f},
-                          {170, 90, 600, false, true, 1.0f},   {226, 700, 260, true, false, 0.0f},
-                          {1046, 40, 300, false, false, 0.0f}, {16, 900, 700, false, false, 1.0f},
-                          {1046, 500, 600, false, false, 1.0f}};
+  const SgemmShape shapes[] = {{128, 300, 300, false, false, 1.0f}, {127, 260, 310, true, true, 0.0f},
+                               {170, 90, 600, false, true, 1.0f},   {226, 700, 260, true, false, 0.0f},
+                               {1046, 40, 300, false, false, 0.0f}, {16, 900, 700, false, false, 1.0f},
+                               {1046, 500, 600, false, false, 1.0f}};
   std::mt19937 rng(13);
-  std::normal_distribution<float> nd;
   int levels = 0;
   for (int level = 0; level <= 2; ++level) {
     if (!detseg::cpu::conv_force_isa(level)) continue;  // this CPU lacks the level
     ++levels;
-    for (const Shape& s : shapes) {
-      std::vector<float> a((size_t)(s.m * s.k)), b((size_t)(s.k * s.n)), c0((size_t)(s.m * s.n));
-      for (auto* v : {&a, &b, &c0})
-        for (float& e : *v) e = nd(rng);
-      double e1 = 0.0, e2 = 0.0;
-      const std::vector<float> one = sgemm_on(1, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e1);
-      const std::vector<float> two = sgemm_on(2, s.ta, s.tb, s.m, s.n, s.k, a, b, c0, s.beta, &e2);
-      CHECK(same_bits(one, two));
-      CHECK(e1 < 1e-5);
-      CHECK(e2 < 1e-5);
-      // every row checked, the last ones above all (sgemm_on samples every 7th)
-      double worst = 0.0;
-      const int64_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
-      for (int64_t i = std::max<int64_t>(0, s.m - 24); i < s.m; ++i)
-        for (int64_t j = 0; j < s.n; j += 5) {
-          double sum = 0.0, mag = 0.0;
-          for (int64_t p = 0; p < s.k; ++p) {
-            const double av = s.ta ? a[p * lda + i] : a[i * lda + p], bv = s.tb ? b[j * ldb + p] : b[p * ldb + j];
-            sum += av * bv;
-            mag += std::fabs(av * bv);
-          }
-          const double want = 0.5 * sum + s.beta * c0[i * s.n + j];
-          worst = std::max(worst, std::fabs(one[i * s.n + j] - want) / (0.5 * mag + std::fabs(s.beta * c0[i * s.n + j]) + 1e-30));
-        }
-      CHECK(worst < 1e-5);
-    }
+    for (const SgemmShape& s : shapes) check_sgemm_on_1_and_2_threads(s, rng);
   }
   detseg::cpu::conv_force_isa(-1);
   CHECK(levels >= 1);
