@@ -213,7 +213,8 @@ void pack_a_panels(const IsaTable& t, const Blocking& bk, const APacker& a, int6
     const int64_t kc = std::min<int64_t>(bk.kc, K - pc);
     float* block = ap + pc * Mpad;
     if (whole > p0) a.pack(m0 + rp.row0(p0), pc, rp.row0(whole) - rp.row0(p0), kc, block + p0 * t.mr * kc);
-    for (int64_t p = std::max(whole, p0); p < p1; ++p) a.pack(m0 + rp.row0(p), pc, rp.height(p), kc, block + p * t.mr * kc);
+    for (int64_t p = std::max(whole, p0); p < p1; ++p)
+      a.pack(m0 + rp.row0(p), pc, rp.height(p), kc, block + p * t.mr * kc);
   }
 }
 

@@ -87,14 +87,16 @@ struct TileSink {
   virtual void put(int64_t m0, int64_t rows, int64_t n0, int64_t cols, const float* tile, int64_t ld) const = 0;
 };
 
-// The micro-panels of a block of A's rows (the GEMM driver's, and Winograd's U): mr rows each, except that a remainder of one or two rows
-// is merged with the panel before it and the pair split in halves the edge1 kernel takes whole
-// (M = 128 at 14 rows: 8 x 14 + 8 + 8 instead of 9 x 14 + 2, whose last tile ran the 4-row kernel
-// for 2 rows through a local copy of C). Every panel keeps mr * kc floats in the packed block (rows
-// past its height are zero) and every C element the same sum order, so the split moves no bits.
+// The micro-panels of a block of A's rows (the GEMM driver's, and Winograd's U): mr rows each, except
+// that a remainder of one or two rows is merged with the panel before it and the pair split in halves
+// the edge1 kernel takes whole (M = 128 at 14 rows: 8 x 14 + 8 + 8 instead of 9 x 14 + 2, whose last
+// tile ran the 4-row kernel for 2 rows through a local copy of C). Every panel keeps mr * kc floats in
+// the packed block (rows past its height are zero) and every C element the same sum order, so the
+// split moves no bits.
 struct RowPanels {
   int64_t rows, mr, count, last;  // last: the first row of the last panel
-  RowPanels(const IsaTable& t, int64_t m) : rows(m), mr(t.mr), count((m + t.mr - 1) / t.mr), last((count - 1) * t.mr) {
+  RowPanels(const IsaTable& t, int64_t m)
+      : rows(m), mr(t.mr), count((m + t.mr - 1) / t.mr), last((count - 1) * t.mr) {
     const int64_t rem = rows - last, pair = t.mr + rem;
     if (count >= 2 && rem <= 2 && (pair + 1) / 2 <= t.edge1) last = (count - 2) * t.mr + (pair + 1) / 2;
   }

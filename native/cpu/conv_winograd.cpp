@@ -462,7 +462,9 @@ void transform_weights(const IsaTable& isa, const WinoConv& c, const WinoWeights
     case 14: transform_weights_mr<14>(isa, c, wts, phases, u); break;
     case 6: transform_weights_mr<6>(isa, c, wts, phases, u); break;
     case 4: transform_weights_mr<4>(isa, c, wts, phases, u); break;
-    default: throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(isa.mr) + " rows");
+    default:
+      throw std::logic_error("Winograd weight transform: no case for a micro-tile of " + std::to_string(isa.mr) +
+                             " rows");
   }
 }
 
