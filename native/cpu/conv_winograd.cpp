@@ -869,7 +869,7 @@ namespace {
 const float* build_u(const WinoConv& c, const IsaTable& isa, const WinoWeights* wts, int phases, int in_phases) {
   const int64_t MR = isa.mr;
   const int64_t K = c.c_in / c.groups * in_phases, cog = c.c_out / c.groups * phases;
-  const int64_t u_xi = (cog + MR - 1) / MR * K * MR;
+  const int64_t u_xi = RowPanels(isa, cog).count * K * MR;  // run_blocks' panels of U
   const bool lazy = lazy_u(c);
   float* u = tl_weights.get((size_t)(c.groups * (lazy ? 4 : 16) * u_xi));
   if (lazy) {
