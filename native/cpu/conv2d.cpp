@@ -59,6 +59,25 @@ struct ShiftPackBTaps final : BPacker {
   }
 };
 
+// B already in micro-panels: panel q (columns [q * nr, q * nr + nr)) at panels + q * k_total * nr, its
+// row k at + k * nr (a band copied straight into the forward's packed layout, copy_band_panels).
+struct PanelsB final : BPacker {
+  const float* panels;
+  int64_t k_total, nr;
+  PanelsB(const float* p, int64_t k, int64_t n) : panels(p), k_total(k), nr(n) {}
+  const float* panel(int64_t k0, int64_t j0) const override {
+    return j0 % nr == 0 ? panels + j0 / nr * k_total * nr + k0 * nr : nullptr;
+  }
+  void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
+    for (int64_t q = 0; q < nc; q += nr)
+      for (int64_t k = 0; k < kc; ++k)
+        for (int64_t jj = 0; jj < nr; ++jj) {
+          const int64_t j = j0 + q + jj;
+          dst[q * kc + k * nr + jj] = q + jj < nc ? panels[j / nr * k_total * nr + (k0 + k) * nr + j % nr] : 0.0f;
+        }
+  }
+};
+
 // A grow-only per-thread scratch area (the strided data gradient's phase results, the weight gradient's
 // channels-last bands), on huge pages like the GEMM's packing buffers: 1-3 % faster than a vector's
 // 4 KiB pages (3x3 stride-2 and 2x2 stride-2 gradients, 3x3 64->64 weight gradient; alternating builds).
@@ -69,6 +88,7 @@ struct Scratch {
 thread_local Scratch tl_scratch;
 thread_local Scratch tl_scratch2;
 thread_local Scratch tl_phase_weights;  // the data gradient's per-phase weight matrices (calling thread)
+thread_local Scratch tl_packed_weight;  // a weight packed once for the GEMMs of every band (calling thread)
 
 // Runs f(item, threads) for items [0, n): in parallel over items (one thread each) when they are
 // many or small, else one after another with all threads inside each.
@@ -860,6 +880,43 @@ void copy_band(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t r0, in
   }
 }
 
+// copy_band for a kernel as tall as its stride and two wide at stride 2 without padding (2x2 stride 2,
+// U-Net's up-convolution), whose taps read every value of the band once: the band straight into the
+// forward's packed B (PanelsB: band point j of channel c, tap t at (j / nr) * K * nr + (c * taps + t)
+// * nr + j % nr, K = taps * cig), each row split into its even and odd columns (split2_panels), with
+// the channel sums as copy_band takes them. The forward then packs nothing, and the weight
+// gradient's packer reads the same panels (band_panels_view).
+void copy_band_panels(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t oy0, int64_t oy1,
+                      const std::vector<int64_t>& ty, const std::vector<int64_t>& tx, int64_t nr, float* dst,
+                      double* sums) {
+  const int64_t in_plane = g.h * g.w, taps = g.kh * g.kw, pf = taps * cig * nr;
+  const conv::IsaTable& isa = conv::conv_isa();
+  std::vector<int> tap_at((size_t)(g.kh * 2));  // tap index of (ky, kx)
+  for (int64_t t = 0; t < taps; ++t) tap_at[(size_t)(ty[t] * 2 + tx[t])] = (int)t;
+  const int64_t s0 = oy0 == 0 ? 0 : std::min(g.h, oy0 * g.stride_h);
+  const int64_t s1 = oy1 == g.h_out ? g.h : std::min(g.h, oy1 * g.stride_h);
+  for (int64_t c = 0; c < cig; ++c) {
+    const float* src = xg + c * in_plane;
+    for (int64_t oy = oy0; oy < oy1; ++oy) {
+      float* row_panels = dst + (oy - oy0) * g.w_out / nr * pf;
+      for (int64_t ky = 0; ky < g.kh; ++ky)
+        isa.split2_panels(src + (oy * g.stride_h + ky) * g.w, g.w_out, nr, pf,
+                          row_panels + (c * taps + tap_at[(size_t)(ky * 2)]) * nr,
+                          row_panels + (c * taps + tap_at[(size_t)(ky * 2 + 1)]) * nr);
+    }
+    if (sums != nullptr) sums[c] += isa.sum_lanes64(src + s0 * g.w, (s1 - s0) * g.w, nullptr);
+  }
+}
+
+// The weight gradient's B (rows = band points, columns tap-major) over copy_band_panels' layout, as a
+// ShiftView pack_b_taps_nchw reads: a grid nr points wide whose rows are the panels (K * nr floats
+// apart), channels taps * nr floats apart, tap t at + t * nr.
+ShiftView band_panels_view(const float* panels, int64_t cig, int64_t taps, int64_t pixels, int64_t nr,
+                           const int64_t* zeros, const int64_t* tap_cols) {
+  return ShiftView{panels, cig, taps * nr, pixels / nr, taps * cig * nr, pixels / nr, nr, 1, 1, (int)taps,
+                   zeros, tap_cols};
+}
+
 // Bands of x this big (bytes of the rows one band reads) when the forward shares them: half of a core's
 // L2 here, so the band is still there for the weight gradient's packer (2x2 stride 2 64 -> 128 at
 // 128x128: 256 KiB - 1 MiB within the noise of each other, all ahead of the weight gradient's own bands).
@@ -900,6 +957,19 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
                              (g.w_out - 1) * g.stride_w + (g.kw - 1) * g.dil_w < g.w;
   std::vector<int64_t> split_tx(tx.size());
   for (size_t t = 0; t < tx.size() && split_columns; ++t) split_tx[t] = (tx[t] % 2) * ((g.w + 1) / 2) + tx[t] / 2;
+  // ... and where each value of the band is read by one tap (2x2 stride 2: U-Net's up-convolution),
+  // the split rows go straight into the forward's packed B, which then packs nothing (2x2 stride 2
+  // 64 -> 128 at 128x128, alternating builds: see copy_band_panels).
+  const int64_t nr = conv::conv_isa().nr;
+  const bool panel_band = split_columns && g.kw == 2 && g.kh == g.stride_h && g.pad_h == 0 && g.w == 2 * g.w_out &&
+                          g.w_out % nr == 0;
+  std::vector<int64_t> zero_taps(tx.size(), 0), panel_tap_cols(tx.size());
+  for (size_t t = 0; t < tx.size(); ++t) panel_tap_cols[t] = (int64_t)t * nr;
+  // The forward's A, the weight, is the same for every band: packed once per group, not once a band.
+  const int64_t packed_w = fwd != nullptr && direct ? conv::packed_a_floats(cog, Nw) : 0;
+  float* wpacked = tl_packed_weight.get((size_t)std::max<int64_t>(1, g.groups * packed_w));
+  for (int64_t gr = 0; gr < g.groups && packed_w > 0; ++gr)
+    conv::pack_a_whole(cog, Nw, conv::DensePackA(fwd->weight + gr * cog * Nw, Nw, false), wpacked + gr * packed_w);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
   for (int64_t item = 0; item < items; ++item) {
     const int64_t gr = item / kParts, part = item - gr * kParts;
@@ -918,6 +988,18 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
         ShiftView band{xg, cig, in_plane, g.h, g.w, oy1 - oy0, g.w_out, g.stride_h, g.stride_w, (int)taps,
                        tdy.data(), tx.data()};
         int64_t row0 = 0;  // the view's first row in x
+        if (panel_band) {
+          float* xb = tl_scratch2.get((size_t)(pixels * Nw));
+          copy_band_panels(g, xg, cig, oy0, oy1, ty, tx, nr, xb, sum_parts.empty() ? nullptr : sum_parts.data() + item * cig);
+          const conv::DensePackA fw(fwd->weight + gr * cog * Nw, Nw, false);
+          const conv::PackedA fa(fw, cog, Nw, wpacked + gr * packed_w);
+          PanelsB fb(xb, Nw, nr);
+          conv::gemm(cog, pixels, Nw, fa, fb, fwd->y + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, P, false, 1);
+          ShiftPackBTaps b(band_panels_view(xb, cig, taps, pixels, nr, zero_taps.data(), panel_tap_cols.data()));
+          conv::gemm(cog, Nw, pixels, a, b, c, Nw, !first, 1);
+          first = false;
+          continue;
+        }
         if (fwd != nullptr) {
           // The band's rows copied first, channels a cache line more than their rows apart: x's planes
           // are a power of two apart (64 KiB at 128x128) and on 2 MiB pages all of a row's channels
@@ -936,7 +1018,8 @@ void weight_grad_channels_last(const Conv2dGeom& g, const float* x, const float*
         }
         for (int64_t t = 0; t < taps; ++t) tdy[t] = ty[t] + oy0 * g.stride_h - row0;  // rows from the view's first
         if (fwd != nullptr) {
-          conv::DensePackA fa(fwd->weight + gr * cog * Nw, Nw, false);
+          const conv::DensePackA fw(fwd->weight + gr * cog * Nw, Nw, false);
+          const conv::PackedA fa(fw, cog, Nw, wpacked + gr * packed_w);
           ShiftPackB fb(band);
           conv::gemm(cog, pixels, Nw, fa, fb, fwd->y + (n * g.c_out + gr * cog) * P + oy0 * g.w_out, P, false, 1);
         }

@@ -540,7 +540,8 @@ TEST(conv_forward_and_weight_gradient_together_match_each_alone_at_every_isa) {
 // same bits on 1 and 2 threads; many bands (64 channels of 128-wide rows: 8 grid rows a band) with a
 // short last one, rows past the last stride row (odd h), padding, two images, groups, rows split into
 // their even and odd columns (stride 2 across, no padding there; odd widths) and not (left padding, or
-// right padding implied by the output width), at every instruction set.
+// right padding implied by the output width), copied straight into the forward's packed B (kernel
+// as tall as its stride, two wide, rows of whole micro-panels), at every instruction set.
 TEST(conv_forward_and_weight_gradient_by_bands_match_direct_sums_at_every_isa) {
   // {n, c_in, h, w, c_out, h_out, w_out, kh, kw, sh, sw, ph, pw, dh, dw, groups}
   const Conv2dGeom shapes[] = {
@@ -553,6 +554,9 @@ TEST(conv_forward_and_weight_gradient_by_bands_match_direct_sums_at_every_isa) {
       {1, 16, 20, 25, 12, 10, 12, 2, 2, 2, 2, 0, 0, 1, 1, 1},   // odd width, split: 13 even, 12 odd columns
       {1, 16, 20, 25, 12, 10, 13, 2, 2, 2, 2, 0, 0, 1, 1, 1},   // column 25 is right padding: not split
       {1, 16, 20, 37, 12, 9, 18, 3, 3, 2, 2, 0, 0, 1, 1, 1},    // 3x3 stride 2 unpadded: split, tap 2 reads
+      {2, 32, 8, 64, 16, 4, 32, 2, 2, 2, 2, 0, 0, 1, 1, 2},     // rows of whole micro-panels: B in place
+      {1, 16, 6, 64, 8, 6, 32, 1, 2, 1, 2, 0, 0, 1, 1, 1},      // ... 1x2 stride (1, 2)
+      {1, 96, 4, 64, 8, 2, 32, 2, 2, 2, 2, 0, 0, 1, 1, 1},      // ... K = 384: two K blocks in place
   };
   const int64_t runs0 = detseg::cpu::conv_winograd_runs();
   for (int level = 0; level <= 2; ++level) {
