@@ -895,16 +895,27 @@ void copy_band_panels(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t
   for (int64_t t = 0; t < taps; ++t) tap_at[(size_t)(ty[t] * 2 + tx[t])] = (int)t;
   const int64_t s0 = oy0 == 0 ? 0 : std::min(g.h, oy0 * g.stride_h);
   const int64_t s1 = oy1 == g.h_out ? g.h : std::min(g.h, oy1 * g.stride_h);
+  // The sums by the split's own read where the rows summed are the rows split and whole lane blocks
+  // (sum_lanes64's lanes and order, so the same bits); else a second read from L1.
+  const bool fused_sums = sums != nullptr && s0 == oy0 * g.stride_h && s1 == oy1 * g.stride_h && g.w % 64 == 0;
+  alignas(64) float lanes[64];
   for (int64_t c = 0; c < cig; ++c) {
     const float* src = xg + c * in_plane;
+    if (fused_sums) std::fill(lanes, lanes + 64, 0.0f);
     for (int64_t oy = oy0; oy < oy1; ++oy) {
       float* row_panels = dst + (oy - oy0) * g.w_out / nr * pf;
       for (int64_t ky = 0; ky < g.kh; ++ky)
         isa.split2_panels(src + (oy * g.stride_h + ky) * g.w, g.w_out, nr, pf,
                           row_panels + (c * taps + tap_at[(size_t)(ky * 2)]) * nr,
-                          row_panels + (c * taps + tap_at[(size_t)(ky * 2 + 1)]) * nr);
+                          row_panels + (c * taps + tap_at[(size_t)(ky * 2 + 1)]) * nr, fused_sums ? lanes : nullptr);
     }
-    if (sums != nullptr) sums[c] += isa.sum_lanes64(src + s0 * g.w, (s1 - s0) * g.w, nullptr);
+    if (fused_sums) {
+      double total = 0.0;
+      for (int j = 0; j < 64; ++j) total += lanes[j];
+      sums[c] += total;
+    } else if (sums != nullptr) {
+      sums[c] += isa.sum_lanes64(src + s0 * g.w, (s1 - s0) * g.w, nullptr);
+    }
   }
 }
 

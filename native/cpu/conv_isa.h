@@ -130,8 +130,10 @@ struct IsaTable {
   // even[u] = p[2u] for u < (n + 1) / 2, odd[u] = p[2u + 1] for u < n / 2 (zip2's inverse).
   void (*split2)(const float* p, int64_t n, float* even, float* odd);
   // split2 of p[0, 2n) into micro-panels: output u at + (u / nr) * panel_floats + u % nr of even / odd
-  // (nr a multiple of the vector width).
-  void (*split2_panels)(const float* p, int64_t n, int64_t nr, int64_t panel_floats, float* even, float* odd);
+  // (nr a multiple of the vector width); with lanes64 (2n a multiple of 64) p also added to its 64
+  // float lanes the way sum_lanes64 adds them (lane j: p[j], p[j + 64], ... in order).
+  void (*split2_panels)(const float* p, int64_t n, int64_t nr, int64_t panel_floats, float* even, float* odd,
+                        float* lanes64);
   // The sum of p[0, n): 64 float lanes (lane j sums p[j], p[j + 64], ... in order) added in double in
   // lane order, the same bits at every ISA (channel sums: bias gradients); copy_to (or null) gets a copy.
   double (*sum_lanes64)(const float* p, int64_t n, float* copy_to);

@@ -557,6 +557,8 @@ TEST(conv_forward_and_weight_gradient_by_bands_match_direct_sums_at_every_isa) {
       {2, 32, 8, 64, 16, 4, 32, 2, 2, 2, 2, 0, 0, 1, 1, 2},     // rows of whole micro-panels: B in place
       {1, 16, 6, 64, 8, 6, 32, 1, 2, 1, 2, 0, 0, 1, 1, 1},      // ... 1x2 stride (1, 2)
       {1, 96, 4, 64, 8, 2, 32, 2, 2, 2, 2, 0, 0, 1, 1, 1},      // ... K = 384: two K blocks in place
+      {1, 16, 9, 64, 8, 4, 32, 2, 2, 2, 2, 0, 0, 1, 1, 1},      // ... odd h: the sums read row 8 apart
+      {1, 16, 8, 32, 8, 4, 16, 2, 2, 2, 2, 0, 0, 1, 1, 1},      // ... rows of 32: not whole lane blocks
   };
   const int64_t runs0 = detseg::cpu::conv_winograd_runs();
   for (int level = 0; level <= 2; ++level) {
