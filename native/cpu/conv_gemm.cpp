@@ -319,11 +319,6 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
   const COut crow = C.at(m0, 0);
   const Blocking bk = blocking_for(t, Mr, K, C.sink != nullptr);
   if (nt == 1) {
-    const float* pre = C.sink == nullptr ? a.packed(m0, Mr, K) : nullptr;
-    if (pre != nullptr) {  // packed by pack_a_whole with this blocking; lazy is off, so never written
-      run_columns(t, bk, rp, Mpad, 0, N, K, const_cast<float*>(pre), b, crow, accumulate, bias);
-      return;
-    }
     float* ap = tl_packed_a.get(Mpad * K);
     // A packed panel by panel during the first column block, each panel's rows prefetched (from L3 or
     // memory into L2) while the panel before runs, instead of all of A first at the rate L3 delivers
@@ -399,14 +394,6 @@ void gemm_rows(const IsaTable& t, int nt, int64_t m0, int64_t Mr, int64_t N, int
 }
 
 }  // namespace
-
-int64_t packed_a_floats(int64_t M, int64_t K) { return round_up(M, conv_isa().mr) * K; }
-
-void pack_a_whole(int64_t M, int64_t K, const APacker& a, float* dst) {
-  const IsaTable& t = conv_isa();
-  const RowPanels rp(t, M);
-  pack_a_panels(t, blocking_for(t, M, K, false), a, 0, rp, round_up(M, t.mr), K, 0, rp.count, dst);
-}
 
 int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads) {
   // ~4M multiply-adds (about 20 us on one core) per thread before a fork/join pays.

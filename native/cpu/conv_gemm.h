@@ -46,9 +46,6 @@ struct APacker {
   // Where row i of op(A) holds its k from k0 on contiguously (for prefetching it before it is
   // packed), or null where rows are not contiguous along k.
   virtual const float* row_run(int64_t /*i*/, int64_t /*k0*/) const { return nullptr; }
-  // All of op(A) already packed the way a one-thread GEMM of these rows over K packs it (pack_a_whole),
-  // or null.
-  virtual const float* packed(int64_t /*m0*/, int64_t /*rows*/, int64_t /*K*/) const { return nullptr; }
 };
 
 struct BPacker {
@@ -80,22 +77,6 @@ struct DensePackB final : BPacker {
   DensePackB(const float* b_, int64_t ldb_, bool trans_) : b(b_), ldb(ldb_), trans(trans_) {}
   void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
     conv_isa().pack_b(b, ldb, trans, k0, j0, kc, nc, dst);
-  }
-};
-
-// An A that many GEMMs share (a weight over every band of an image), packed once by pack_a_whole: a
-// one-thread GEMM of all its rows runs from the packed copy; any other falls back to src's packer.
-struct PackedA final : APacker {
-  const APacker& src;
-  int64_t M, K;
-  const float* p;
-  PackedA(const APacker& s, int64_t m, int64_t k, const float* packed_a) : src(s), M(m), K(k), p(packed_a) {}
-  void pack(int64_t i0, int64_t k0, int64_t mc, int64_t kc, float* dst) const override {
-    src.pack(i0, k0, mc, kc, dst);
-  }
-  const float* row_run(int64_t i, int64_t k0) const override { return src.row_run(i, k0); }
-  const float* packed(int64_t m0, int64_t rows, int64_t k) const override {
-    return m0 == 0 && rows == M && k == K ? p : nullptr;
   }
 };
 
@@ -136,10 +117,6 @@ struct RowPanels {
 
 // Threads worth using for an M x N x K product (1 for small ones), at most max_threads.
 int gemm_threads(int64_t M, int64_t N, int64_t K, int max_threads);
-
-// The floats pack_a_whole writes for an M x K op(A), and the packing itself (dst 64-byte aligned).
-int64_t packed_a_floats(int64_t M, int64_t K);
-void pack_a_whole(int64_t M, int64_t K, const APacker& a, float* dst);
 
 // The driver. threads <= 1 runs on the calling thread (callers parallelise over independent GEMMs
 // then). Without accumulate, C starts from row_bias (one value per row, broadcast; a conv's bias) or
