@@ -68,6 +68,8 @@ struct PanelsB final : BPacker {
   const float* panel(int64_t k0, int64_t j0) const override {
     return j0 % nr == 0 ? panels + j0 / nr * k_total * nr + k0 * nr : nullptr;
   }
+  // A copy, for orders that pack blocks (the fused order takes panel(); with rows of whole panels
+  // and at most kChannelsLastMaxRows rows of A, copy_band_panels' GEMMs always run fused).
   void pack(int64_t k0, int64_t j0, int64_t kc, int64_t nc, float* dst) const override {
     for (int64_t q = 0; q < nc; q += nr)
       for (int64_t k = 0; k < kc; ++k)
