@@ -852,6 +852,16 @@ struct BandForward {
   float* x_sums;
 };
 
+// The rows of x whose channel sums the band of output rows [oy0, oy1) takes: its stride rows
+// [oy0 * sh, oy1 * sh), the first band of an image from row 0 and its last to row h, so over all bands
+// every row is summed once (copy_band, copy_band_panels).
+struct SummedRows {
+  int64_t s0, s1;
+  SummedRows(const Conv2dGeom& g, int64_t oy0, int64_t oy1)
+      : s0(oy0 == 0 ? 0 : std::min(g.h, oy0 * g.stride_h)),
+        s1(oy1 == g.h_out ? g.h : std::min(g.h, oy1 * g.stride_h)) {}
+};
+
 // The rows [r0, r1) of x's band (every row its taps read), channel by channel into dst, channels
 // plane_pad floats apart; and with sums, each channel's sum over the band's own rows added to it: its
 // stride rows [oy0 * sh, oy1 * sh), the first band of an image from row 0 and its last to row h, so every
@@ -860,8 +870,8 @@ struct BandForward {
 void copy_band(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t r0, int64_t r1, int64_t oy0, int64_t oy1,
                bool split_columns, float* dst, int64_t plane_pad, double* sums) {
   const int64_t in_plane = g.h * g.w;
-  const int64_t s0 = oy0 == 0 ? 0 : std::min(g.h, oy0 * g.stride_h);
-  const int64_t s1 = oy1 == g.h_out ? g.h : std::min(g.h, oy1 * g.stride_h);
+  const SummedRows sr(g, oy0, oy1);
+  const int64_t s0 = sr.s0, s1 = sr.s1;
   const int64_t len = (s1 - s0) * g.w;
   const conv::IsaTable& isa = conv::conv_isa();
   for (int64_t c = 0; c < cig; ++c) {
@@ -894,8 +904,8 @@ void copy_band_panels(const Conv2dGeom& g, const float* xg, int64_t cig, int64_t
   const conv::IsaTable& isa = conv::conv_isa();
   std::vector<int> tap_at((size_t)(g.kh * 2));  // tap index of (ky, kx)
   for (int64_t t = 0; t < taps; ++t) tap_at[(size_t)(ty[t] * 2 + tx[t])] = (int)t;
-  const int64_t s0 = oy0 == 0 ? 0 : std::min(g.h, oy0 * g.stride_h);
-  const int64_t s1 = oy1 == g.h_out ? g.h : std::min(g.h, oy1 * g.stride_h);
+  const SummedRows sr(g, oy0, oy1);
+  const int64_t s0 = sr.s0, s1 = sr.s1;
   // The sums by the split's own read where the rows summed are the rows split and whole lane blocks
   // (sum_lanes64's lanes and order, so the same bits); else a second read from L1.
   const bool fused_sums = sums != nullptr && s0 == oy0 * g.stride_h && s1 == oy1 * g.stride_h && g.w % 64 == 0;
